@@ -1,0 +1,128 @@
+# vmsandbox build. `make` builds build/vmsandbox; `make check` installs missing
+# Debian packages, builds and runs every test; `make demo` runs a sample.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= gcc
+SANITIZE ?=
+
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wswitch-enum -Wvla -Wpointer-arith -Wundef -Wno-missing-field-initializers
+HARDENING := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE \
+	-D_FORTIFY_SOURCE=2
+LDHARDENING := -pie -Wl,-z,relro,-z,now,-z,noexecstack
+
+ifneq ($(SANITIZE),)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+HARDENING := $(filter-out -D_FORTIFY_SOURCE=2,$(HARDENING))
+LDSAN := -fsanitize=$(SANITIZE)
+else
+OPT := -O2 -g
+LDSAN :=
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+CPPFLAGS += -I. -Iinclude -D_GNU_SOURCE -DVMSB_VERSION='"$(VERSION)"'
+CFLAGS   += -std=gnu11 $(OPT) $(WARNINGS) $(HARDENING) $(PKG_CFLAGS)
+LDFLAGS  += $(LDHARDENING) $(LDSAN)
+
+# Everything but main.c goes into a static library that the binary and the
+# unit tests share, so tests exercise exactly the code that ships.
+LIB_SRCS := $(wildcard common/*.c policy/*.c child/*.c supervisor/*.c supervisor/*/*.c)
+LIB_SRCS := $(filter-out supervisor/main.c,$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/policy/default_json.o
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+ESCAPE_SRCS := $(wildcard tests/escape/*.c)
+ESCAPES := $(ESCAPE_SRCS:tests/escape/%.c=$(BUILD)/escape/%)
+
+.PHONY: all check check-unit check-integration demo asan install clean deps man-lint \
+	format format-check bench examples-check
+
+all: $(BUILD)/vmsandbox $(HELPERS) $(ESCAPES)
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The default policy is data compiled in, parsed by the same code as any file.
+$(BUILD)/obj/policy/default_json.o: policy/default_json.S policy/default.json
+	@mkdir -p $(dir $@)
+	$(CC) -c -Wa,-I. $< -o $@
+
+$(BUILD)/libvmsandbox.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vmsandbox: $(BUILD)/obj/supervisor/main.o $(BUILD)/libvmsandbox.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libvmsandbox.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -lcriterion -o $@
+
+# Test helpers run inside instances: static, so they need nothing from the view.
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static $< -o $@
+
+# Escape attempts run inside instances; static for the same reason.
+$(BUILD)/escape/%: tests/escape/%.c $(wildcard tests/escape/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static $< -o $@
+
+check: deps
+	$(MAKE) all $(BUILD)/unit-tests
+	$(MAKE) check-unit check-integration man-lint examples-check
+
+check-unit: $(BUILD)/unit-tests
+	VMSB_FIXTURES=$(CURDIR)/tests/fixtures $(BUILD)/unit-tests --jobs 2 --full-stats
+
+check-integration: all
+	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh
+
+examples-check: $(BUILD)/vmsandbox
+	@for f in policy/examples/*.json; do \
+		$(BUILD)/vmsandbox check "$$f" >/dev/null || { echo "example $$f is invalid"; exit 1; }; \
+	done; echo "policy examples: all valid"
+
+man-lint:
+	@./scripts/man-lint.sh
+	@./scripts/check-man-options.sh $(BUILD)/vmsandbox
+
+demo: deps
+	$(MAKE) all
+	./scripts/demo.sh $(BUILD)/vmsandbox
+
+asan: deps
+	$(MAKE) BUILD=build-asan SANITIZE=address,undefined all build-asan/unit-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-integration
+
+bench: all
+	./bench/startup.sh $(BUILD)/vmsandbox
+
+install: $(BUILD)/vmsandbox
+	install -D -m 0755 $(BUILD)/vmsandbox $(DESTDIR)$(PREFIX)/bin/vmsandbox
+	install -D -m 0644 man/vmsandbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmsandbox.1
+	install -D -m 0644 man/vmsandbox-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmsandbox-policy.5
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VMSB_CHILD_CHILD_H
+#define VMSB_CHILD_CHILD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy/bpf.h"
+#include "policy/policy.h"
+
+/*
+ * Everything the child needs, prepared by the supervisor before clone so the
+ * child only executes steps: no parsing, no compiling, no lookups by name
+ * that could be done earlier.
+ */
+struct child_config {
+	const struct policy *policy;
+	const struct policy_bpf *bpf;
+	char *const *argv;     /* argv[0] is the program, resolved inside the view */
+	char *const *envp;     /* already filtered to the policy's environment */
+	int report_fd;         /* write end of the O_CLOEXEC error pipe */
+	int sync_fd;           /* init's end of the SOCK_SEQPACKET sync pair */
+	int stdin_fd;          /* becomes fd 0 of the payload */
+	int stdout_fd;         /* becomes fd 1 */
+	int stderr_fd;         /* becomes fd 2 */
+	bool privileged;       /* supervisor is root: setgroups(0) and switch to the mapped uid */
+	int landlock_abi;      /* 0 = unavailable or disabled */
+	char instance_id[33];  /* hex, for messages */
+};
+
+/* The instance's pid 1: never returns. */
+__attribute__((noreturn)) void child_main(const struct child_config *cfg);
+
+/*
+ * Supervisor <-> init messages over the sync pair.
+ * supervisor -> init: CHILD_SYNC_GO once id maps are written and the cgroup
+ * is joined. init -> supervisor: one struct child_exit just before init exits.
+ */
+#define CHILD_SYNC_GO 'G'
+
+struct child_exit {
+	int32_t wait_status; /* the payload's raw wait status */
+};
+
+#endif

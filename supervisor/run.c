@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+#include "supervisor/run.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "policy/bpf.h"
+#include "supervisor/env.h"
+#include "supervisor/host.h"
+#include "supervisor/instance.h"
+#include "supervisor/loop.h"
+#include "supervisor/report.h"
+
+extern char **environ;
+
+/* Loads the policy named on the command line (or the default) and applies flags. */
+static int load_policy(const struct launch_opts *opts, struct policy **ret, struct err_ctx *err)
+{
+	_cleanup_policy_ struct policy *p = NULL;
+	int r;
+
+	if (opts->policy_path)
+		r = policy_load_file(opts->policy_path, &p, err);
+	else
+		r = policy_load_default(&p, err);
+	if (r < 0)
+		return r;
+	r = cli_apply(opts, p, err);
+	if (r < 0)
+		return r;
+	*ret = take_ptr(p);
+	return 0;
+}
+
+static void write_report_or_warn(const char *path, const struct report_input *in)
+{
+	struct err_ctx err = { 0 };
+	json_t *report;
+
+	if (!path)
+		return;
+	report = report_build(in);
+	if (report_write(path, report, &err) < 0)
+		log_msg(LOG_LEVEL_ERROR, "%s", err.msg);
+	json_decref(report);
+}
+
+static int fail_policy(const struct launch_opts *opts, const struct err_ctx *err)
+{
+	struct report_input in = { .policy_error = err->msg };
+
+	log_msg(LOG_LEVEL_ERROR, "%s", err->msg);
+	write_report_or_warn(opts->report_path, &in);
+	return VMSB_EXIT_SETUP;
+}
+
+/* One line for the human at the terminal; the report has the details. */
+static void explain_outcome(const struct instance *inst, const struct run_observed *obs)
+{
+	enum run_status status = outcome_status(obs);
+	int sig = outcome_signal(obs);
+
+	switch (status) {
+	case RUN_STATUS_SETUP_ERROR:
+		log_msg(LOG_LEVEL_ERROR, "setup failed at %s: %s", child_stage_name(obs->report.stage),
+			obs->report.msg);
+		break;
+	case RUN_STATUS_EXEC_ERROR:
+		log_msg(LOG_LEVEL_ERROR, "%s", obs->report.msg);
+		break;
+	case RUN_STATUS_SECCOMP_VIOLATION:
+		log_msg(LOG_LEVEL_ERROR,
+			"instance %s: killed by seccomp (SIGSYS): a denied system call was made",
+			inst->id);
+		break;
+	case RUN_STATUS_TIMEOUT:
+		log_msg(LOG_LEVEL_ERROR, "instance %s: wall time limit reached", inst->id);
+		break;
+	case RUN_STATUS_CPU_LIMIT:
+		log_msg(LOG_LEVEL_ERROR, "instance %s: CPU time limit reached", inst->id);
+		break;
+	case RUN_STATUS_MEMORY_LIMIT:
+		log_msg(LOG_LEVEL_ERROR, "instance %s: memory limit reached", inst->id);
+		break;
+	case RUN_STATUS_OUTPUT_LIMIT:
+		log_msg(LOG_LEVEL_ERROR, "instance %s: output limit reached", inst->id);
+		break;
+	case RUN_STATUS_FILE_SIZE_LIMIT:
+		log_msg(LOG_LEVEL_ERROR, "instance %s: file size limit reached", inst->id);
+		break;
+	case RUN_STATUS_SIGNALED:
+		log_msg(LOG_LEVEL_INFO, "instance %s: killed by signal %d (SIG%s)", inst->id, sig,
+			sigabbrev_np(sig));
+		break;
+	case RUN_STATUS_OK:
+	case RUN_STATUS_EXIT_NONZERO:
+	case RUN_STATUS_POLICY_ERROR:
+	case RUN_STATUS_PIDS_LIMIT:
+	case _RUN_STATUS_MAX:
+		break;
+	}
+}
+
+static void kill_and_reap(struct instance *inst)
+{
+	syscall(SYS_pidfd_send_signal, inst->pidfd, SIGKILL, NULL, 0);
+	while (waitpid(inst->pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+struct run_ctx {
+	const struct launch_opts *opts;
+	struct policy *policy;
+	struct policy_bpf bpf;
+	char **envp;
+	int landlock_abi;
+};
+
+static int run_instance(struct run_ctx *c)
+{
+	const struct policy_limits *lim = &c->policy->limits;
+	bool report_on_stdout = c->opts->report_path && strcmp(c->opts->report_path, "-") == 0;
+	struct spawn_request req = {
+		.policy = c->policy,
+		.bpf = &c->bpf,
+		.argv = c->opts->argv,
+		.envp = c->envp,
+		.landlock_abi = c->landlock_abi,
+		.cgroup_fd = -1,
+	};
+	struct loop_options lo = {
+		.wall_ms = lim->wall_ms,
+		.grace_ms = lim->grace_ms,
+		.output_limit = lim->output_bytes,
+		.on_output_limit = lim->on_output_limit,
+		/* With the report on stdout, the program's stdout moves to stderr
+		 * so the report stays parseable. */
+		.stdout_dest = report_on_stdout ? STDERR_FILENO : STDOUT_FILENO,
+		.stderr_dest = STDERR_FILENO,
+	};
+	struct run_observed obs = { 0 };
+	struct instance inst;
+	struct err_ctx err = { 0 };
+	int r;
+
+	r = instance_spawn(&req, &inst, &err);
+	if (r < 0) {
+		const char *hint = host_namespace_hint(err.code);
+
+		log_errno(LOG_LEVEL_ERROR, err.code, "%s", err.msg);
+		if (hint)
+			log_msg(LOG_LEVEL_ERROR, "%s", hint);
+		return VMSB_EXIT_SETUP;
+	}
+	r = loop_run(&inst, &lo, &obs, &err);
+	if (r < 0) {
+		log_errno(LOG_LEVEL_ERROR, err.code, "instance %s: %s", inst.id, err.msg);
+		kill_and_reap(&inst);
+		instance_close(&inst);
+		return VMSB_EXIT_SETUP;
+	}
+	explain_outcome(&inst, &obs);
+	struct report_input in = {
+		.policy = c->policy,
+		.inst = &inst,
+		.obs = &obs,
+		.landlock_abi = c->landlock_abi,
+		.seccomp_filters = c->bpf.n_filters,
+	};
+	write_report_or_warn(c->opts->report_path, &in);
+	instance_close(&inst);
+	return outcome_exit_code(&obs);
+}
+
+int run_command(const struct launch_opts *opts)
+{
+	struct run_ctx c = { .opts = opts };
+	struct err_ctx err = { 0 };
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	r = load_policy(opts, &c.policy, &err);
+	if (r < 0)
+		return fail_policy(opts, &err);
+	r = policy_bpf_compile(c.policy, &c.bpf, &err);
+	if (r < 0) {
+		policy_free(c.policy);
+		return fail_policy(opts, &err);
+	}
+	r = env_build(&c.policy->env, environ, &c.envp);
+	if (r < 0) {
+		log_errno(LOG_LEVEL_ERROR, r, "cannot build the environment");
+		r = VMSB_EXIT_SETUP;
+	} else {
+		c.landlock_abi = c.policy->landlock ? host_landlock_abi() : 0;
+		r = run_instance(&c);
+	}
+	env_free(c.envp);
+	policy_bpf_release(&c.bpf);
+	policy_free(c.policy);
+	return r;
+}
+
+int check_command(const struct launch_opts *opts)
+{
+	_cleanup_policy_ struct policy *p = NULL;
+	struct err_ctx err = { 0 };
+	struct policy_bpf bpf = { 0 };
+	int r;
+
+	r = policy_load_file(opts->argv[0], &p, &err);
+	if (r == 0)
+		r = policy_bpf_compile(p, &bpf, &err);
+	if (r < 0) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err.msg);
+		return VMSB_EXIT_SETUP;
+	}
+	policy_bpf_release(&bpf);
+	if (opts->print) {
+		_cleanup_free_ char *text = NULL;
+
+		if (policy_dump(p, &text) < 0) {
+			log_msg(LOG_LEVEL_ERROR, "cannot print the policy");
+			return VMSB_EXIT_SETUP;
+		}
+		fputs(text, stdout);
+		fputc('\n', stdout);
+	} else {
+		log_msg(LOG_LEVEL_INFO, "%s: valid", opts->argv[0]);
+	}
+	return 0;
+}
