@@ -142,7 +142,7 @@ static int release_child(const struct spawn_request *req, struct instance *inst,
 	inst->host_uid = map.host_uid;
 	inst->host_gid = map.host_gid;
 	if (req->attach) {
-		r = req->attach(req->attach_ctx, inst->pid, reterr);
+		r = req->attach(req->attach_ctx, inst->pid, inst->in_cgroup_fd, reterr);
 		if (r < 0)
 			return r;
 	}
@@ -169,9 +169,7 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 
 	memset(ret, 0, sizeof(*ret));
 	ret->pidfd = ret->sync_fd = ret->report_fd = ret->out_fd = ret->err_fd = -1;
-	r = instance_make_id(ret->id);
-	if (r < 0)
-		return err_set(reterr, -r, "cannot draw an instance id");
+	snprintf(ret->id, sizeof(ret->id), "%s", req->instance_id);
 	memcpy(cfg.instance_id, ret->id, sizeof(cfg.instance_id));
 	r = spawn_fds_open(&f, reterr);
 	if (r < 0)
@@ -182,6 +180,12 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 	sigprocmask(SIG_BLOCK, &all, &saved_mask);
 	clock_gettime(CLOCK_MONOTONIC, &ret->started);
 	pid = clone_instance(clone_flags_for(req->policy), req->cgroup_fd, &pidfd);
+	if (pid < 0 && req->cgroup_fd >= 0) {
+		/* Kernels before 5.7 lack CLONE_INTO_CGROUP: attach afterwards. */
+		pid = clone_instance(clone_flags_for(req->policy), -1, &pidfd);
+	} else {
+		ret->in_cgroup_fd = req->cgroup_fd >= 0;
+	}
 	if (pid == 0)
 		child_entry(&cfg, &f, &saved_mask);
 	r = errno;

@@ -22,10 +22,12 @@ struct instance {
 	uint32_t host_uid, host_gid;
 	bool privileged;
 	struct timespec started; /* CLOCK_MONOTONIC at clone */
+	bool in_cgroup_fd;       /* cloned straight into spawn_request.cgroup_fd */
 };
 
 /* Everything instance_spawn needs besides the policy, prepared by the caller. */
 struct spawn_request {
+	const char *instance_id; /* from instance_make_id() */
 	const struct policy *policy;
 	const struct policy_bpf *bpf;
 	char *const *argv;
@@ -33,8 +35,9 @@ struct spawn_request {
 	int landlock_abi;
 	int cgroup_fd;      /* v2 leaf for CLONE_INTO_CGROUP, or -1 */
 	/* Called after the id maps are written and before the go byte, to put
-	 * the child in its cgroup (v1); may be NULL. */
-	int (*attach)(void *ctx, pid_t pid, struct err_ctx *reterr);
+	 * the child in its cgroups; in_cgroup_fd: clone3 already placed it in
+	 * cgroup_fd's cgroup. May be NULL. */
+	int (*attach)(void *ctx, pid_t pid, bool in_cgroup_fd, struct err_ctx *reterr);
 	void *attach_ctx;
 };
 

@@ -193,7 +193,9 @@ static void on_pidfd(struct loop *l)
 {
 	siginfo_t info = { 0 };
 
-	if (waitid(P_PIDFD, (id_t)l->fds[SRC_PIDFD], &info, WEXITED | WNOHANG) < 0 ||
+	/* The raw syscall also returns the rusage, which glibc's waitid drops. */
+	if (syscall(SYS_waitid, P_PIDFD, l->fds[SRC_PIDFD], &info, WEXITED | WNOHANG,
+		    &l->obs->rusage) < 0 ||
 	    info.si_pid == 0)
 		return;
 	l->obs->init_status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
@@ -315,8 +317,8 @@ static int loop_setup(struct loop *l, struct err_ctx *reterr)
 		fd = timer_new(o->wall_ms, 0);
 		r |= fd < 0 ? fd : loop_add(l, SRC_WALL, fd, true);
 	}
-	if (o->cpu_ms && o->cpu_sampler) {
-		fd = timer_new(LOOP_CPU_POLL_MS, LOOP_CPU_POLL_MS);
+	if (o->cpu_ms && o->cpu_sampler && o->cpu_poll_ms) {
+		fd = timer_new(o->cpu_poll_ms, o->cpu_poll_ms);
 		r |= fd < 0 ? fd : loop_add(l, SRC_CPU, fd, true);
 	}
 	if (r < 0)

@@ -20,13 +20,12 @@ struct loop_options {
 	enum policy_output_action on_output_limit;
 	int stdout_dest; /* where the instance's stdout goes */
 	int stderr_dest;
+	/* CPU usage is sampled every cpu_poll_ms: the CPU-limit overshoot is at
+	 * most this interval times the number of CPUs the instance may use. */
+	uint64_t cpu_poll_ms;
 	loop_cpu_sampler cpu_sampler;
 	void *cpu_ctx;
 };
-
-/* How often CPU usage is sampled: bounds the CPU-limit overshoot to this
- * interval times the number of CPUs the instance may use. */
-#define LOOP_CPU_POLL_MS 50
 
 /*
  * Serves one instance until its pid 1 is gone and its output drained:

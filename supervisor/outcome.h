@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "child/report.h"
 
@@ -40,6 +41,7 @@ struct run_observed {
 	bool have_payload_status;     /* init told us how the payload ended */
 	int payload_status;           /* raw wait status */
 	int init_status;              /* raw wait status of pid 1 */
+	struct rusage rusage;         /* pid 1's, covering every process it reaped */
 	enum run_kill_reason killed_by;
 	bool memory_oom;              /* the cgroup recorded an OOM kill */
 	bool pids_hit;                /* the pids limit refused a fork */

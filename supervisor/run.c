@@ -17,6 +17,7 @@
 #include "supervisor/env.h"
 #include "supervisor/host.h"
 #include "supervisor/instance.h"
+#include "supervisor/limits/runtime.h"
 #include "supervisor/loop.h"
 #include "supervisor/report.h"
 
@@ -123,21 +124,16 @@ struct run_ctx {
 	struct policy_bpf bpf;
 	char **envp;
 	int landlock_abi;
+	char instance_id[33];
+	struct limits_runtime limits;
 };
 
-static int run_instance(struct run_ctx *c)
+static void loop_options_for(struct run_ctx *c, struct loop_options *lo)
 {
 	const struct policy_limits *lim = &c->policy->limits;
 	bool report_on_stdout = c->opts->report_path && strcmp(c->opts->report_path, "-") == 0;
-	struct spawn_request req = {
-		.policy = c->policy,
-		.bpf = &c->bpf,
-		.argv = c->opts->argv,
-		.envp = c->envp,
-		.landlock_abi = c->landlock_abi,
-		.cgroup_fd = -1,
-	};
-	struct loop_options lo = {
+
+	*lo = (struct loop_options){
 		.wall_ms = lim->wall_ms,
 		.grace_ms = lim->grace_ms,
 		.output_limit = lim->output_bytes,
@@ -147,11 +143,54 @@ static int run_instance(struct run_ctx *c)
 		.stdout_dest = report_on_stdout ? STDERR_FILENO : STDOUT_FILENO,
 		.stderr_dest = STDERR_FILENO,
 	};
+	if (c->limits.plan.cpu_poll_ms && c->limits.cg) {
+		lo->cpu_ms = lim->cpu_ms;
+		lo->cpu_poll_ms = c->limits.plan.cpu_poll_ms;
+		lo->cpu_sampler = limits_cpu_sample;
+		lo->cpu_ctx = &c->limits;
+	}
+}
+
+static void finish_report(struct run_ctx *c, const struct instance *inst, struct run_observed *obs)
+{
+	json_t *limits = NULL, *usage = NULL;
+
+	limits_finish(&c->limits, &obs->rusage, obs, &limits, &usage);
+	explain_outcome(inst, obs);
+	struct report_input in = {
+		.policy = c->policy,
+		.inst = inst,
+		.obs = obs,
+		.landlock_abi = c->landlock_abi,
+		.seccomp_filters = c->bpf.n_filters,
+		.limits = limits,
+		.usage = usage,
+	};
+	write_report_or_warn(c->opts->report_path, &in);
+	json_decref(limits);
+	json_decref(usage);
+}
+
+static int run_instance(struct run_ctx *c)
+{
+	struct spawn_request req = {
+		.instance_id = c->instance_id,
+		.policy = c->policy,
+		.bpf = &c->bpf,
+		.argv = c->opts->argv,
+		.envp = c->envp,
+		.landlock_abi = c->landlock_abi,
+		.cgroup_fd = cgroup_instance_v2_fd(c->limits.cg),
+		.attach = limits_attach,
+		.attach_ctx = &c->limits,
+	};
+	struct loop_options lo;
 	struct run_observed obs = { 0 };
 	struct instance inst;
 	struct err_ctx err = { 0 };
 	int r;
 
+	loop_options_for(c, &lo);
 	r = instance_spawn(&req, &inst, &err);
 	if (r < 0) {
 		const char *hint = host_namespace_hint(err.code);
@@ -168,15 +207,7 @@ static int run_instance(struct run_ctx *c)
 		instance_close(&inst);
 		return VMSB_EXIT_SETUP;
 	}
-	explain_outcome(&inst, &obs);
-	struct report_input in = {
-		.policy = c->policy,
-		.inst = &inst,
-		.obs = &obs,
-		.landlock_abi = c->landlock_abi,
-		.seccomp_filters = c->bpf.n_filters,
-	};
-	write_report_or_warn(c->opts->report_path, &in);
+	finish_report(c, &inst, &obs);
 	instance_close(&inst);
 	return outcome_exit_code(&obs);
 }
@@ -200,10 +231,15 @@ int run_command(const struct launch_opts *opts)
 	if (r < 0) {
 		log_errno(LOG_LEVEL_ERROR, r, "cannot build the environment");
 		r = VMSB_EXIT_SETUP;
+	} else if (instance_make_id(c.instance_id) < 0 ||
+		   limits_prepare(&c.policy->limits, c.instance_id, &c.limits, &err) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err.msg[0] ? err.msg : "cannot draw an instance id");
+		r = VMSB_EXIT_SETUP;
 	} else {
 		c.landlock_abi = c.policy->landlock ? host_landlock_abi() : 0;
 		r = run_instance(&c);
 	}
+	limits_release(&c.limits);
 	env_free(c.envp);
 	policy_bpf_release(&c.bpf);
 	policy_free(c.policy);

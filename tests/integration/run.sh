@@ -14,8 +14,10 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/tests"
 cp "$BUILD/vmsandbox" "$stage/bin/"
 cp -r "$BUILD/helpers" "$stage/helpers"
+cp -r "$BUILD/escape" "$stage/escape"
 cp -r "$here" "$stage/tests/integration"
 cp -r "$here/../fixtures" "$stage/tests/fixtures"
+cp -r "$here/../policies" "$stage/tests/policies"
 chmod -R a+rX "$stage"
 chmod 0755 "$stage"
 
@@ -46,8 +48,11 @@ run_one() { # MODE FILE
 		"#"*) echo "$name: $line" ;;
 		esac
 	done <"$out"
-	if ! grep -q '^1\.\.' "$out"; then
-		fail=$((fail + 1)); failed_names+=("$name: no plan line (script crashed?)")
+	local planned ran
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | head -1)
+	ran=$(grep -cE '^(not )?ok ' "$out")
+	if [ -z "$planned" ] || [ "$planned" != "$ran" ]; then
+		fail=$((fail + 1)); failed_names+=("$name: planned ${planned:-no plan}, ran $ran (script crashed?)")
 		sed 's/^/    /' "$out" | tail -20
 	fi
 	rm -f "$out"
