@@ -44,7 +44,7 @@ ESCAPE_SRCS := $(wildcard tests/escape/*.c)
 ESCAPES := $(ESCAPE_SRCS:tests/escape/%.c=$(BUILD)/escape/%)
 
 .PHONY: all check check-unit check-integration demo asan install clean deps man-lint \
-	format format-check bench examples-check
+	format format-check bench examples-check fuzz fuzz-smoke
 
 all: $(BUILD)/vmsandbox $(HELPERS) $(ESCAPES)
 
@@ -82,7 +82,7 @@ $(BUILD)/escape/%: tests/escape/%.c $(wildcard tests/escape/*.h)
 
 check: deps
 	$(MAKE) all $(BUILD)/unit-tests
-	$(MAKE) check-unit check-integration man-lint examples-check
+	$(MAKE) check-unit check-integration man-lint examples-check fuzz-smoke
 
 check-unit: $(BUILD)/unit-tests
 	VMSB_FIXTURES=$(CURDIR)/tests/fixtures $(BUILD)/unit-tests --jobs 2 --full-stats
@@ -107,6 +107,13 @@ asan: deps
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined all build-asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-integration
+
+# libFuzzer on the policy loader: `make fuzz` runs FUZZ_SECONDS (60), make check 10.
+fuzz: $(BUILD)/obj/policy/default_json.o
+	./scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
+fuzz-smoke: $(BUILD)/obj/policy/default_json.o
+	./scripts/fuzz.sh 10
 
 bench: all
 	./bench/startup.sh $(BUILD)/vmsandbox

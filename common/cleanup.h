@@ -2,6 +2,7 @@
 #ifndef VMSB_COMMON_CLEANUP_H
 #define VMSB_COMMON_CLEANUP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,6 +24,12 @@ static inline void cleanup_closep(int *fd)
 		close(*fd);
 		errno = saved;
 	}
+}
+
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
 }
 
 #define _cleanup_(f) __attribute__((cleanup(f)))

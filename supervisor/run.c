@@ -143,7 +143,7 @@ static void loop_options_for(struct run_ctx *c, struct loop_options *lo)
 		.stdout_dest = report_on_stdout ? STDERR_FILENO : STDOUT_FILENO,
 		.stderr_dest = STDERR_FILENO,
 	};
-	if (c->limits.plan.cpu_poll_ms && c->limits.cg) {
+	if (c->limits.plan.cpu_poll_ms) {
 		lo->cpu_ms = lim->cpu_ms;
 		lo->cpu_poll_ms = c->limits.plan.cpu_poll_ms;
 		lo->cpu_sampler = limits_cpu_sample;

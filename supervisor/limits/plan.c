@@ -99,16 +99,16 @@ static void plan_cpu_time(struct limits_plan *plan, uint64_t ms, enum cgroup_ver
 	plan->limit[LIMITS_CPU_TIME].value = ms;
 	if (ms == 0)
 		return;
+	/* Without a cgroup the supervisor sums the CPU time of the instance's
+	 * process tree from /proc: still the whole instance, not per process. */
 	plan->limit[LIMITS_CPU_TIME].mech = cgroup_mech(acct);
-	if (plan->limit[LIMITS_CPU_TIME].mech != LIMITS_MECH_NONE) {
-		if (poll < LIMITS_CPU_POLL_MIN_MS)
-			poll = LIMITS_CPU_POLL_MIN_MS;
-		if (poll > LIMITS_CPU_POLL_MAX_MS)
-			poll = LIMITS_CPU_POLL_MAX_MS;
-		plan->cpu_poll_ms = poll;
-	} else {
-		plan->limit[LIMITS_CPU_TIME].mech = LIMITS_MECH_RLIMIT;
-	}
+	if (plan->limit[LIMITS_CPU_TIME].mech == LIMITS_MECH_NONE)
+		plan->limit[LIMITS_CPU_TIME].mech = LIMITS_MECH_SUPERVISOR;
+	if (poll < LIMITS_CPU_POLL_MIN_MS)
+		poll = LIMITS_CPU_POLL_MIN_MS;
+	if (poll > LIMITS_CPU_POLL_MAX_MS)
+		poll = LIMITS_CPU_POLL_MAX_MS;
+	plan->cpu_poll_ms = poll;
 	/* SIGXCPU at the limit, SIGKILL a second later if the process ignores it. */
 	add_rlimit(plan, RLIMIT_CPU, secs, secs + 1);
 }

@@ -20,8 +20,9 @@ struct policy_limits; /* policy/policy.h */
  *   limit       first choice            fallback                    else
  *   memory      cgroup2 / cgroup1       rlimit RLIMIT_AS            (require_cgroup: error)
  *   pids        cgroup2 / cgroup1       rlimit RLIMIT_NPROC         (require_cgroup: error)
- *   cpu_time    cgroup usage, polled    rlimit RLIMIT_CPU
- *               by the supervisor (+ RLIMIT_CPU per process as a backstop)
+ *   cpu_time    cgroup usage, polled    the process tree's CPU time from
+ *               by the supervisor       /proc, polled by the supervisor
+ *               (+ RLIMIT_CPU per process as a backstop, always)
  *   wall_time   supervisor (timerfd)
  *   output      supervisor (pipes)
  *   file_size   rlimit RLIMIT_FSIZE

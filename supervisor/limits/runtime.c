@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "common/log.h"
+#include "supervisor/limits/proctree.h"
 
 static bool any_cgroup(const struct limits_plan *plan)
 {
@@ -62,6 +63,7 @@ int limits_attach(void *ctx, pid_t pid, bool in_v2_leaf, struct err_ctx *reterr)
 {
 	struct limits_runtime *rt = ctx;
 
+	rt->pid = pid;
 	if (!rt->cg)
 		return 0;
 	return cgroup_instance_attach(rt->cg, pid, in_v2_leaf, reterr);
@@ -72,8 +74,13 @@ int limits_cpu_sample(void *ctx, uint64_t *ret_cpu_us)
 	struct limits_runtime *rt = ctx;
 	struct cgroup_usage u;
 
-	if (!rt->cg)
-		return -ENODEV;
+	if (!rt->cg) {
+		int r = rt->pid > 0 ? proctree_cpu_usec("/proc", rt->pid, ret_cpu_us) : -ESRCH;
+
+		if (r == 0 && *ret_cpu_us > rt->cpu_seen_us)
+			rt->cpu_seen_us = *ret_cpu_us;
+		return r;
+	}
 	cgroup_instance_usage(rt->cg, &u, NULL);
 	if (u.cpu_usec == CGROUP_UNKNOWN)
 		return -ENODATA;
@@ -91,11 +98,16 @@ static uint64_t tv_ms(const struct timeval *tv)
 	return (uint64_t)tv->tv_sec * 1000 + (uint64_t)tv->tv_usec / 1000;
 }
 
-/* cgroup counters where the kernel kept them, pid 1's rusage otherwise. */
-static json_t *usage_fields(const struct cgroup_usage *u, const struct rusage *ru)
+/* cgroup counters where the kernel kept them, pid 1's rusage (or the last
+ * /proc sample when larger) otherwise. */
+static json_t *usage_fields(const struct cgroup_usage *u, const struct rusage *ru,
+			    uint64_t cpu_seen_us)
 {
 	uint64_t user_ms = tv_ms(&ru->ru_utime), sys_ms = tv_ms(&ru->ru_stime);
 	uint64_t total_ms = user_ms + sys_ms;
+
+	if (cpu_seen_us / 1000 > total_ms)
+		total_ms = cpu_seen_us / 1000; /* user/system split unknown for the rest */
 	uint64_t peak = (uint64_t)ru->ru_maxrss * 1024; /* max over processes, not a sum */
 
 	if (u->cpu_usec != CGROUP_UNKNOWN) {
@@ -140,7 +152,7 @@ void limits_finish(struct limits_runtime *rt, const struct rusage *ru, struct ru
 	hit[LIMITS_PIDS] = obs->pids_hit;
 	*ret_limits = json_object();
 	limits_plan_report(&rt->plan, rt->cg ? &u : NULL, hit, *ret_limits);
-	*ret_usage = usage_fields(&u, ru);
+	*ret_usage = usage_fields(&u, ru, rt->cpu_seen_us);
 }
 
 void limits_release(struct limits_runtime *rt)

@@ -24,6 +24,9 @@ struct limits_runtime {
 	bool env_set_up; /* cgroup_setup() ran: teardown owed */
 	struct limits_plan plan;
 	struct cgroup_instance *cg; /* NULL without any cgroup */
+	pid_t pid;                  /* pid 1 of the instance, once attached */
+	uint64_t cpu_seen_us;       /* the last sample: processes killed with pid 1
+				     * never reach its rusage */
 };
 
 /*
@@ -38,7 +41,8 @@ int limits_prepare(const struct policy_limits *lim, const char *instance_id,
 /* spawn_request.attach: joins the v1 (and late v2) cgroups before the go byte. */
 int limits_attach(void *rt, pid_t pid, bool in_v2_leaf, struct err_ctx *reterr);
 
-/* loop_options.cpu_sampler: the cgroup's cumulative CPU time. */
+/* loop_options.cpu_sampler: the instance's cumulative CPU time, from its
+ * cgroup, else from its process tree in /proc. */
 int limits_cpu_sample(void *rt, uint64_t *ret_cpu_us);
 
 /*

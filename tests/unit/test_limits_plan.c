@@ -125,7 +125,7 @@ Test(limits_plan, mixed_host_uses_each_controller_where_it_is)
 	expect_common(&p);
 }
 
-Test(limits_plan, no_cgroup_falls_back_to_rlimits)
+Test(limits_plan, no_cgroup_falls_back_to_rlimits_and_polls_the_process_tree)
 {
 	struct limits_avail a = avail_all(CGROUP_NONE);
 	struct limits_plan p;
@@ -133,9 +133,9 @@ Test(limits_plan, no_cgroup_falls_back_to_rlimits)
 	cr_assert_eq(limits_plan_make(&everything, &a, &p, NULL), 0);
 	cr_expect_eq(p.limit[LIMITS_MEMORY].mech, LIMITS_MECH_RLIMIT);
 	cr_expect_eq(p.limit[LIMITS_PIDS].mech, LIMITS_MECH_RLIMIT);
-	cr_expect_eq(p.limit[LIMITS_CPU_TIME].mech, LIMITS_MECH_RLIMIT);
+	cr_expect_eq(p.limit[LIMITS_CPU_TIME].mech, LIMITS_MECH_SUPERVISOR);
 	cr_expect_eq(p.limit[LIMITS_CPUS].mech, LIMITS_MECH_NONE);
-	cr_expect_eq(p.cpu_poll_ms, 0u, "nothing to poll");
+	cr_expect_neq(p.cpu_poll_ms, 0u, "the supervisor polls /proc instead");
 	expect_rlimit(&p, RLIMIT_AS, 64u << 20, 64u << 20);
 	expect_rlimit(&p, RLIMIT_NPROC, 32, 32);
 	for (int c = 0; c < _CGROUP_CTRL_MAX; c++)
