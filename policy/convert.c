@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,13 +43,13 @@ int conv_string(struct conv *c, json_t *v, size_t max, const char **ret)
 	return 0;
 }
 
-static int conv_strdup(struct conv *c, json_t *v, char **dst)
+static int conv_strdup(struct conv *c, json_t *v, size_t max, char **dst)
 {
 	const char *s;
 	char *copy;
 	int r;
 
-	r = conv_string(c, v, POLICY_MAX_PATH, &s);
+	r = conv_string(c, v, max, &s);
 	if (r < 0)
 		return r;
 	copy = strdup(s);
@@ -90,15 +91,16 @@ static int conv_amount(struct conv *c, json_t *v, enum field_type type, uint64_t
 		*ret *= 1000; /* a bare number of seconds */
 		return 0;
 	}
-	if (!json_is_string(v))
-		return conv_fail(c, EINVAL, "must be an integer or a string");
-	s = json_string_value(v);
-	if (strcmp(s, "unlimited") == 0) {
+	if (json_is_string(v) && strcmp(json_string_value(v), "unlimited") == 0) {
 		*ret = 0;
 		return 0;
 	}
+	/* A count has no units: 1.5 and "lots" are the same mistake, told the same way. */
 	if (type == FIELD_COUNT)
 		return conv_fail(c, EINVAL, "must be an integer or \"unlimited\"");
+	if (!json_is_string(v))
+		return conv_fail(c, EINVAL, "must be an integer or a string");
+	s = json_string_value(v);
 	r = type == FIELD_SIZE ? policy_parse_size(s, ret) : policy_parse_duration(s, ret);
 	if (r == -ERANGE)
 		return conv_fail(c, ERANGE, "'%s' is too large", policy_quote(s, q, sizeof(q)));
@@ -125,7 +127,7 @@ static int conv_field(struct conv *c, const struct field *f, json_t *v, void *ba
 		*(bool *)dst = json_is_true(v);
 		return 0;
 	case FIELD_STRING:
-		return conv_strdup(c, v, dst);
+		return conv_strdup(c, v, POLICY_MAX_PATH, dst);
 	case FIELD_U32:
 		r = conv_uint(c, v, POLICY_MAX_ID, &u);
 		if (r >= 0)
@@ -171,6 +173,17 @@ int conv_object(struct conv *c, json_t *obj, const struct field *fields, size_t 
 }
 
 /* ---- top-level scalars ---- */
+
+/*
+ * "name" and "hostname": any length here, because validate.c has the rule
+ * (1 to 64 characters of a set) and a message that says so; the generic
+ * string limit would pre-empt it with a misleading "longer than 4095 bytes".
+ * The file size limit still bounds the copy.
+ */
+static int conv_label(struct conv *c, json_t *v, void *dst)
+{
+	return conv_strdup(c, v, SIZE_MAX, dst);
+}
 
 static int conv_version(struct conv *c, json_t *v, void *dst)
 {
@@ -440,11 +453,11 @@ int policy_convert(json_t *root, const char *origin, struct policy *p, struct er
 	}
 	static const struct field fields[] = {
 		{"version", FIELD_CUSTOM, 0, conv_version},
-		{"name", FIELD_STRING, offsetof(struct policy, name), NULL, true},
+		{"name", FIELD_CUSTOM, offsetof(struct policy, name), conv_label, true},
 		P("namespaces", FIELD_CUSTOM, ns, conv_namespaces),
 		P("network", FIELD_CUSTOM, net, conv_network),
 		P("user", FIELD_CUSTOM, user, conv_user),
-		P("hostname", FIELD_STRING, hostname, NULL),
+		P("hostname", FIELD_CUSTOM, hostname, conv_label),
 		P("cwd", FIELD_STRING, cwd, NULL),
 		{"filesystem", FIELD_CUSTOM, 0, conv_filesystem}, /* fills p->mounts */
 		P("environment", FIELD_CUSTOM, env, conv_environment),

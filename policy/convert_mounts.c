@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,19 +25,28 @@ static int conv_skip(struct conv *c, json_t *v, void *dst)
 	return 0; /* "type" was read first */
 }
 
+/*
+ * "0755": octal digits for a value of at most 07777 (leading zeros are
+ * fine, so "07777" is too). The string is read in full before any rule, so
+ * that "rwxrwxrwx" is told it is not octal and "17777" that it is too
+ * large, rather than both that they are long.
+ */
 static int conv_mode(struct conv *c, json_t *v, void *dst)
 {
 	const char *s, *p;
 	uint32_t mode = 0;
 	int r;
 
-	r = conv_string(c, v, 8, &s);
+	r = conv_string(c, v, SIZE_MAX, &s);
 	if (r < 0)
 		return r;
 	for (p = s; *p >= '0' && *p <= '7'; p++)
-		mode = mode * 8 + (uint32_t)(*p - '0');
-	if (p == s || *p != '\0' || p - s > 4)
+		if (mode <= 07777)
+			mode = mode * 8 + (uint32_t)(*p - '0'); /* stops growing once too large */
+	if (p == s || *p != '\0')
 		return conv_fail(c, EINVAL, "must be an octal string such as \"0755\"");
+	if (mode > 07777)
+		return conv_fail(c, ERANGE, "must be at most 07777");
 	*(uint32_t *)dst = mode;
 	return 0;
 }

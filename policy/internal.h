@@ -52,6 +52,11 @@ void jpath_pop(struct jpath *p, size_t mark);
  * printable ASCII and quotes become '?', long input is cut with "...".
  */
 const char *policy_quote(const char *in, char *out, size_t n);
+/*
+ * The same, except that with keep_quotes quotes pass through: for jansson's
+ * error text, whose own quoting ("expected near '}'") must stay readable.
+ */
+const char *policy_sanitize(const char *in, char *out, size_t n, bool keep_quotes);
 
 /* Fills reterr with "ORIGIN: PATH: message" and returns -code. */
 int policy_fail(struct err_ctx *reterr, int code, const char *origin, const char *path,

@@ -64,7 +64,7 @@ void jpath_pop(struct jpath *p, size_t mark)
 	}
 }
 
-const char *policy_quote(const char *in, char *out, size_t n)
+const char *policy_sanitize(const char *in, char *out, size_t n, bool keep_quotes)
 {
 	size_t i;
 
@@ -72,13 +72,19 @@ const char *policy_quote(const char *in, char *out, size_t n)
 		return out;
 	for (i = 0; in && in[i] && i + 1 < n; i++) {
 		unsigned char ch = (unsigned char)in[i];
+		bool quote = ch == '\'' || ch == '"';
 
-		out[i] = (ch < 0x20 || ch > 0x7e || ch == '\'' || ch == '"') ? '?' : (char)ch;
+		out[i] = (ch < 0x20 || ch > 0x7e || (quote && !keep_quotes)) ? '?' : (char)ch;
 	}
 	out[i] = '\0';
 	if (in && in[i] && n > 4)
 		memcpy(out + n - 4, "...", 4);
 	return out;
+}
+
+const char *policy_quote(const char *in, char *out, size_t n)
+{
+	return policy_sanitize(in, out, n, false);
 }
 
 int policy_fail(struct err_ctx *reterr, int code, const char *origin, const char *path,

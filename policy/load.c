@@ -55,15 +55,20 @@ static int parse_text(const char *origin, const char *text, size_t len, json_t *
 		      struct err_ctx *reterr)
 {
 	json_error_t jerr;
+	char text_ok[sizeof(jerr.text)];
 	json_t *root;
 
 	if (len > POLICY_MAX_FILE_BYTES)
 		return policy_fail(reterr, EFBIG, origin, NULL, "larger than 1 MiB");
 	/* jansson bounds nesting itself (JSON_PARSER_MAX_DEPTH): deep input is an error. */
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	/*
+	 * jerr.text quotes the offending input verbatim ("near '...'"): a raw
+	 * escape byte, or a backslash before a newline, would reach the terminal.
+	 */
 	if (!root)
 		return err_set(reterr, EINVAL, "%s:%d:%d: %s", origin, jerr.line, jerr.column,
-			       jerr.text);
+			       policy_sanitize(jerr.text, text_ok, sizeof(text_ok), true));
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return policy_fail(reterr, EINVAL, origin, "$", "must be a JSON object");

@@ -365,6 +365,11 @@ Test(policy_load, rejects_wrong_types_with_path)
 			  "$.landlock: must be true or false");
 	expect_load_error("{\"version\": 1, \"limits\": {\"pids\": \"many\"}}",
 			  "$.limits.pids: must be an integer or \"unlimited\"");
+	/* The same words for a real number: a count takes no units either way. */
+	expect_load_error("{\"version\": 1, \"limits\": {\"pids\": 1.5}}",
+			  "$.limits.pids: must be an integer or \"unlimited\"");
+	expect_load_error("{\"version\": 1, \"limits\": {\"open_files\": [1]}}",
+			  "$.limits.open_files: must be an integer or \"unlimited\"");
 	expect_load_error("{\"version\": 1, \"limits\": 5}", "$.limits: must be an object");
 	expect_load_error("{\"version\": 1, \"user\": {\"uid\": 1.5}}",
 			  "$.user.uid: must be an integer");
@@ -432,6 +437,53 @@ Test(policy_load, hostile_keys_are_sanitised_in_messages)
 	cr_expect_null(strchr(e.msg, '\n'));
 	cr_expect_null(strchr(e.msg, '\033'));
 	cr_expect_not_null(strstr(e.msg, "$.a?b?[31m: unknown key"), "%s", e.msg);
+}
+
+/* No byte of msg is a control character (so no newline either). */
+static void expect_printable(const char *msg)
+{
+	const char *c;
+
+	for (c = msg; *c; c++)
+		cr_expect(!((unsigned char)*c < 0x20 || *c == 0x7f), "byte 0x%02x at %zu in \"%s\"",
+			  (unsigned char)*c, (size_t)(c - msg), msg);
+}
+
+/* jansson quotes the input near a syntax error verbatim; that quote is hostile. */
+Test(policy_load, syntax_error_quoting_a_newline_stays_one_line)
+{
+	struct policy *p = NULL;
+	struct err_ctx e = {0};
+	const char *t = "{\n  \"version\": 1,\n  \"name\": \"x\\\n\"\n}\n";
+
+	cr_expect_eq(load_text(t, &p, &e), -EINVAL);
+	expect_printable(e.msg);
+	cr_expect_not_null(strstr(e.msg, "test.json:4:"), "%s", e.msg);
+	cr_expect_not_null(strstr(e.msg, "invalid escape near '\"x\\?'"), "%s", e.msg);
+}
+
+Test(policy_load, syntax_error_quoting_an_escape_byte_is_sanitised)
+{
+	struct policy *p = NULL;
+	struct err_ctx e = {0};
+	const char *t = "{ \033]2;pwned\007 \"version\": 1 }\n";
+
+	cr_expect_eq(load_text(t, &p, &e), -EINVAL);
+	expect_printable(e.msg);
+	/* jansson's own quotes around the token are kept, only the byte is replaced. */
+	cr_expect_str_eq(e.msg, "test.json:1:3: string or '}' expected near '?'");
+}
+
+/* U+009B is CSI to a terminal that takes C1 controls: valid UTF-8, still hostile. */
+Test(policy_load, syntax_error_quoting_a_c1_control_is_sanitised)
+{
+	struct policy *p = NULL;
+	struct err_ctx e = {0};
+	const char *t = "{ \302\2332J \"version\": 1 }\n";
+
+	cr_expect_eq(load_text(t, &p, &e), -EINVAL);
+	expect_printable(e.msg);
+	cr_expect_str_eq(e.msg, "test.json:1:3: string or '}' expected near '?" "?'");
 }
 
 /* ---- values ---- */

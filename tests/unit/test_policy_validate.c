@@ -108,11 +108,52 @@ Test(policy_validate, rejects_empty_symlink_target)
 Test(policy_validate, rejects_bad_mode)
 {
 	expect_mount_error("{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": \"0799\"}",
-			   "$.filesystem.mounts[0].mode: must be an octal string");
-	expect_mount_error("{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": \"17777\"}",
-			   "$.filesystem.mounts[0].mode: must be an octal string");
+			   "$.filesystem.mounts[0].mode: must be an octal string such as \"0755\"");
+	expect_mount_error("{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": \"\"}",
+			   "$.filesystem.mounts[0].mode: must be an octal string such as \"0755\"");
 	expect_mount_error("{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": 755}",
 			   "$.filesystem.mounts[0].mode: must be a string");
+}
+
+/* Longer than a mode can be, but the message says what is wrong, not how long it is. */
+Test(policy_validate, rejects_symbolic_mode_as_not_octal)
+{
+	expect_mount_error("{\"type\": \"tmpfs\", \"dest\": \"/d\", \"mode\": \"rwxrwxrwx\"}",
+			   "$.filesystem.mounts[0].mode: must be an octal string such as \"0755\"");
+}
+
+Test(policy_validate, rejects_mode_above_07777_saying_so)
+{
+	char t[512], digits[300];
+
+	expect_mount_error("{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": \"17777\"}",
+			   "$.filesystem.mounts[0].mode: must be at most 07777");
+	expect_mount_error("{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": \"10000\"}",
+			   "$.filesystem.mounts[0].mode: must be at most 07777");
+	/* Far beyond 32 bits: the value must not wrap around to something small. */
+	memset(digits, '7', sizeof(digits) - 1);
+	digits[sizeof(digits) - 1] = '\0';
+	snprintf(t, sizeof(t), "{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": \"%s\"}", digits);
+	expect_mount_error(t, "$.filesystem.mounts[0].mode: must be at most 07777");
+	memset(digits, '0', sizeof(digits) - 1);
+	digits[0] = '1';
+	snprintf(t, sizeof(t), "{\"type\": \"dir\", \"dest\": \"/d\", \"mode\": \"%s\"}", digits);
+	expect_mount_error(t, "$.filesystem.mounts[0].mode: must be at most 07777");
+}
+
+Test(policy_validate, accepts_modes_up_to_07777_with_leading_zeros)
+{
+	_cleanup_policy_ struct policy *p =
+		must_load("{\"version\": 1, \"filesystem\": {\"mounts\": ["
+			  "{\"type\": \"dir\", \"dest\": \"/a\", \"mode\": \"7\"},"
+			  "{\"type\": \"dir\", \"dest\": \"/b\", \"mode\": \"07777\"},"
+			  "{\"type\": \"dir\", \"dest\": \"/c\", \"mode\": \"000755\"},"
+			  "{\"type\": \"tmpfs\", \"dest\": \"/d\", \"mode\": \"1777\"}]}}");
+
+	cr_expect_eq(p->mounts[0].mode, 07);
+	cr_expect_eq(p->mounts[1].mode, 07777);
+	cr_expect_eq(p->mounts[2].mode, 0755);
+	cr_expect_eq(p->mounts[3].mode, 01777);
 }
 
 Test(policy_validate, rejects_relative_cwd)
@@ -130,6 +171,25 @@ Test(policy_validate, rejects_bad_hostnames)
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		snprintf(t, sizeof(t), "{\"version\": 1, \"hostname\": \"%s\"}", bad[i]);
 		expect_load_error(t, "test.json: $.hostname: must be 1 to 64 characters");
+	}
+}
+
+/* The hostname rule, not the 4095-byte limit on strings, names what is wrong. */
+Test(policy_validate, rejects_overlong_hostname_and_name_by_their_own_rule)
+{
+	size_t len[] = {65, 4096, 10000};
+	_cleanup_free_ char *t = malloc(10100);
+	_cleanup_free_ char *s = malloc(10001);
+	size_t i;
+
+	cr_assert(t && s);
+	for (i = 0; i < ARRAY_SIZE(len); i++) {
+		memset(s, 'h', len[i]);
+		s[len[i]] = '\0';
+		snprintf(t, 10100, "{\"version\": 1, \"hostname\": \"%s\"}", s);
+		expect_load_error(t, "test.json: $.hostname: must be 1 to 64 characters");
+		snprintf(t, 10100, "{\"version\": 1, \"name\": \"%s\"}", s);
+		expect_load_error(t, "test.json: $.name: must be 1 to 64 of [A-Za-z0-9._-]");
 	}
 }
 
