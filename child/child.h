@@ -8,6 +8,7 @@
 
 #include "policy/bpf.h"
 #include "policy/policy.h"
+#include "child/rlimits.h"
 
 /*
  * Everything the child needs, prepared by the supervisor before clone so the
@@ -25,6 +26,8 @@ struct child_config {
 	int stdout_fd;         /* becomes fd 1 */
 	int stderr_fd;         /* becomes fd 2 */
 	bool privileged;       /* supervisor is root: setgroups(0) and switch to the mapped uid */
+	const struct child_rlimit *rlimits; /* the limits plan's rlimits, set in the payload */
+	size_t n_rlimits;
 	int landlock_abi;      /* 0 = unavailable or disabled */
 	char instance_id[33];  /* hex, for messages */
 };

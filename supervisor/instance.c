@@ -161,6 +161,8 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 		.stdin_fd = STDIN_FILENO,
 		.privileged = getuid() == 0,
 		.landlock_abi = req->landlock_abi,
+		.rlimits = req->rlimits,
+		.n_rlimits = req->n_rlimits,
 	};
 	struct spawn_fds f;
 	sigset_t saved_mask, all;

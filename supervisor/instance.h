@@ -33,6 +33,8 @@ struct spawn_request {
 	char *const *argv;
 	char *const *envp;
 	int landlock_abi;
+	const struct child_rlimit *rlimits;
+	size_t n_rlimits;
 	int cgroup_fd;      /* v2 leaf for CLONE_INTO_CGROUP, or -1 */
 	/* Called after the id maps are written and before the go byte, to put
 	 * the child in its cgroups; in_cgroup_fd: clone3 already placed it in

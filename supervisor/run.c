@@ -180,6 +180,8 @@ static int run_instance(struct run_ctx *c)
 		.argv = c->opts->argv,
 		.envp = c->envp,
 		.landlock_abi = c->landlock_abi,
+		.rlimits = c->limits.plan.rlimits,
+		.n_rlimits = c->limits.plan.n_rlimits,
 		.cgroup_fd = cgroup_instance_v2_fd(c->limits.cg),
 		.attach = limits_attach,
 		.attach_ctx = &c->limits,

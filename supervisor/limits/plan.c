@@ -59,7 +59,7 @@ static enum limits_mech cgroup_mech(enum cgroup_version v)
 
 static void add_rlimit(struct limits_plan *plan, int resource, uint64_t cur, uint64_t max)
 {
-	struct limits_rlimit *rl = &plan->rlimits[plan->n_rlimits++];
+	struct child_rlimit *rl = &plan->rlimits[plan->n_rlimits++];
 
 	rl->resource = resource;
 	rl->cur = (rlim_t)cur;

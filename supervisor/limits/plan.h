@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "child/rlimits.h"
 #include "common/err.h"
 #include "supervisor/limits/cgroup.h"
 
@@ -69,13 +70,6 @@ struct limits_avail {
 	enum cgroup_version ctrl[_CGROUP_CTRL_MAX];
 };
 
-/* One setrlimit() for the child's rlimit step, in plan order. */
-struct limits_rlimit {
-	int resource; /* RLIMIT_* */
-	rlim_t cur, max;
-};
-
-#define LIMITS_MAX_RLIMITS 8
 
 /* Polling bounds for the cgroup CPU time: interval = cpu_time / 20, clamped. */
 #define LIMITS_CPU_POLL_MIN_MS 10
@@ -98,7 +92,7 @@ struct limits_plan {
 
 	struct cgroup_settings cgroup; /* for cgroup_instance_create() */
 
-	struct limits_rlimit rlimits[LIMITS_MAX_RLIMITS];
+	struct child_rlimit rlimits[CHILD_RLIMITS_MAX]; /* for the child's rlimit step */
 	size_t n_rlimits;
 };
 

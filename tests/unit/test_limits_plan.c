@@ -30,9 +30,9 @@ static struct limits_avail avail_all(enum cgroup_version v)
 }
 
 /* The rlimit for resource in the plan, or NULL. */
-static const struct limits_rlimit *find_rlimit(const struct limits_plan *p, int resource)
+static const struct child_rlimit *find_rlimit(const struct limits_plan *p, int resource)
 {
-	const struct limits_rlimit *found = NULL;
+	const struct child_rlimit *found = NULL;
 
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		if (p->rlimits[i].resource != resource)
@@ -45,7 +45,7 @@ static const struct limits_rlimit *find_rlimit(const struct limits_plan *p, int 
 
 static void expect_rlimit(const struct limits_plan *p, int resource, rlim_t cur, rlim_t max)
 {
-	const struct limits_rlimit *rl = find_rlimit(p, resource);
+	const struct child_rlimit *rl = find_rlimit(p, resource);
 
 	cr_assert_not_null(rl, "resource %d missing", resource);
 	cr_expect_eq(rl->cur, cur, "resource %d cur", resource);
