@@ -313,7 +313,8 @@ Test(cgroup_v2_detect, unwritable_cgroup_is_not_used)
 	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/cgroup.procs");
 	cr_assert_eq(chmod(dir, 0444), 0);
 	pid = fork();
-	cr_assert_geq(pid, 0);
+	if (pid < 0) /* only the parent may assert: Criterion's IPC is not fork-safe */
+		cr_assert_fail("fork failed");
 	if (pid == 0)
 		_exit(detect_as_other_user("/user.slice/session-1.scope"));
 	cr_assert_eq(waitpid(pid, &status, 0), pid);

@@ -10,17 +10,17 @@
 enum payload_kind {
 	PAYLOAD_EXIT_7,
 	PAYLOAD_SIGUSR1,
-	PAYLOAD_WAIT,           /* says "ready", then waits for a signal */
-	PAYLOAD_LEAVE_ORPHAN,   /* leaves a process holding `extra` open, exits 0 */
+	PAYLOAD_WAIT,	      /* says "ready", then waits for a signal */
+	PAYLOAD_LEAVE_ORPHAN, /* leaves a process holding `extra` open, exits 0 */
 };
 
 struct init_run {
 	enum payload_kind kind;
-	bool term_from_outside;  /* SIGTERM to init once the payload is ready */
-	bool close_supervisor;   /* close the supervisor's end instead of waiting */
-	int extra;               /* an fd the orphan keeps */
-	int wait_status;         /* from struct child_exit, or -1 */
-	int init_verdict;        /* init's exit code (0-255), or 1000+signal */
+	bool term_from_outside; /* SIGTERM to init once the payload is ready */
+	bool close_supervisor;	/* close the supervisor's end instead of waiting */
+	int extra;		/* an fd the orphan keeps */
+	int wait_status;	/* from struct child_exit, or -1 */
+	int init_verdict;	/* init's exit code (0-255), or 1000+signal */
 };
 
 __attribute__((noreturn)) static void payload(const struct init_run *run, int ready_fd)
@@ -59,7 +59,7 @@ __attribute__((noreturn)) static void outer(struct init_run *run, int sv[2], int
 	CHECK_OR_EXIT(90, child_test_unshare(CLONE_NEWPID) == 0);
 	init = fork();
 	if (init == 0) {
-		struct child_config cfg = { .sync_fd = sv[1], .report_fd = rep[1] };
+		struct child_config cfg = {.sync_fd = sv[1], .report_fd = rep[1]};
 
 		close(sv[0]);
 		close(ready[0]);
@@ -87,7 +87,8 @@ static void run_init(struct init_run *run)
 	cr_assert_eq(pipe2(rep, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
 	pid = fork();
-	cr_assert_geq(pid, 0);
+	if (pid < 0) /* only the parent may assert: Criterion's IPC is not fork-safe */
+		cr_assert_fail("fork failed");
 	if (pid == 0)
 		outer(run, sv, rep, ready);
 	close(sv[1]);
@@ -112,9 +113,9 @@ static void run_init(struct init_run *run)
 	close(ready[0]);
 }
 
-Test(child_init, reports_the_payload_exit_status_and_exits_with_it)
+Test(child_init, reports_the_payload_exit_status_and_exits_with_it, .timeout = 30)
 {
-	struct init_run run = { .kind = PAYLOAD_EXIT_7, .extra = -1 };
+	struct init_run run = {.kind = PAYLOAD_EXIT_7, .extra = -1};
 
 	run_init(&run);
 	cr_expect(WIFEXITED(run.wait_status) && WEXITSTATUS(run.wait_status) == 7,
@@ -122,18 +123,18 @@ Test(child_init, reports_the_payload_exit_status_and_exits_with_it)
 	cr_expect_eq(run.init_verdict, 7);
 }
 
-Test(child_init, a_payload_killed_by_a_signal_gives_128_plus_n)
+Test(child_init, a_payload_killed_by_a_signal_gives_128_plus_n, .timeout = 30)
 {
-	struct init_run run = { .kind = PAYLOAD_SIGUSR1, .extra = -1 };
+	struct init_run run = {.kind = PAYLOAD_SIGUSR1, .extra = -1};
 
 	run_init(&run);
 	cr_expect(WIFSIGNALED(run.wait_status) && WTERMSIG(run.wait_status) == SIGUSR1);
 	cr_expect_eq(run.init_verdict, 128 + SIGUSR1);
 }
 
-Test(child_init, sigterm_from_outside_is_forwarded_to_the_payload)
+Test(child_init, sigterm_from_outside_is_forwarded_to_the_payload, .timeout = 30)
 {
-	struct init_run run = { .kind = PAYLOAD_WAIT, .term_from_outside = true, .extra = -1 };
+	struct init_run run = {.kind = PAYLOAD_WAIT, .term_from_outside = true, .extra = -1};
 
 	run_init(&run);
 	cr_expect(WIFSIGNALED(run.wait_status) && WTERMSIG(run.wait_status) == SIGTERM,
@@ -141,20 +142,23 @@ Test(child_init, sigterm_from_outside_is_forwarded_to_the_payload)
 	cr_expect_eq(run.init_verdict, 128 + SIGTERM);
 }
 
-Test(child_init, supervisor_gone_ends_the_instance)
+Test(child_init, supervisor_gone_ends_the_instance, .timeout = 30)
 {
-	struct init_run run = { .kind = PAYLOAD_WAIT, .close_supervisor = true, .extra = -1 };
+	struct init_run run = {.kind = PAYLOAD_WAIT, .close_supervisor = true, .extra = -1};
 
 	run_init(&run);
 	cr_expect_eq(run.init_verdict, 128 + SIGKILL, "init must exit when sync_fd reaches EOF");
 }
 
-/* Timeout only bounds a failure (a surviving orphan keeps the pipe open forever). */
+/*
+ * The timeouts only bound a failure: an init that never reaps the payload, or
+ * an orphan that survives init, would otherwise hang the test run.
+ */
 Test(child_init, leftover_processes_die_with_init, .timeout = 30)
 {
 	int orphan[2];
 	char c;
-	struct init_run run = { .kind = PAYLOAD_LEAVE_ORPHAN };
+	struct init_run run = {.kind = PAYLOAD_LEAVE_ORPHAN};
 
 	cr_assert_eq(pipe(orphan), 0);
 	run.extra = orphan[1];

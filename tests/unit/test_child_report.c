@@ -7,8 +7,8 @@
 Test(child_report, stage_names_are_complete_and_in_run_order)
 {
 	static const char *const expected[] = {
-		"sync",	    "userns", "mount", "hostname", "network",  "init",	"rlimits",
-		"fds",	    "identity", "caps", "landlock", "seccomp", "exec",
+		"sync", "userns",   "mount", "hostname", "network", "init", "rlimits",
+		"fds",	"identity", "caps",  "landlock", "seccomp", "exec",
 	};
 
 	cr_assert_eq(sizeof(expected) / sizeof(expected[0]), _CHILD_STAGE_MAX,
@@ -28,12 +28,12 @@ Test(child_report, stage_names_are_unique)
 Test(child_report, out_of_range_stage_is_unknown)
 {
 	cr_expect_str_eq(child_stage_name(_CHILD_STAGE_MAX), "unknown");
-	cr_expect_str_eq(child_stage_name((enum child_stage)-1), "unknown");
+	cr_expect_str_eq(child_stage_name((enum child_stage) - 1), "unknown");
 }
 
 Test(child_report, send_writes_exactly_one_record)
 {
-	struct err_ctx err = { .code = ENOENT };
+	struct err_ctx err = {.code = ENOENT};
 	struct child_report rec;
 	int p[2];
 
@@ -51,7 +51,7 @@ Test(child_report, send_writes_exactly_one_record)
 
 Test(child_report, unterminated_message_is_cut_and_terminated)
 {
-	struct err_ctx err = { .code = EIO };
+	struct err_ctx err = {.code = EIO};
 	struct child_report rec;
 	int p[2];
 
@@ -66,7 +66,7 @@ Test(child_report, unterminated_message_is_cut_and_terminated)
 
 Test(child_report, empty_message_falls_back_to_the_stage_name)
 {
-	struct err_ctx err = { .code = EPERM };
+	struct err_ctx err = {.code = EPERM};
 	struct child_report rec;
 	int p[2];
 
@@ -80,14 +80,15 @@ Test(child_report, empty_message_falls_back_to_the_stage_name)
 
 static int fail_exit_code(enum child_stage stage, int code)
 {
-	struct err_ctx err = { .code = code };
+	struct err_ctx err = {.code = code};
 	int p[2];
 	pid_t pid;
 	int verdict;
 
 	cr_assert_eq(pipe(p), 0);
 	pid = fork();
-	cr_assert_geq(pid, 0);
+	if (pid < 0) /* only the parent may assert: Criterion's IPC is not fork-safe */
+		cr_assert_fail("fork failed");
 	if (pid == 0)
 		child_report_fail(p[1], stage, &err);
 	close(p[1]);
