@@ -29,18 +29,24 @@ static void step(const struct child_config *cfg, enum child_stage stage, int r,
 void child_main(const struct child_config *cfg)
 {
 	const struct policy *p = cfg->policy;
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
+	struct child_mount_sources src;
 	struct child_view view;
 
 	step(cfg, CHILD_STAGE_SYNC, child_sync_wait(cfg, &err), &err);
+	/* Still the caller's host identity: a bind it names resolves as it would for it. */
+	step(cfg, CHILD_STAGE_MOUNT, child_mount_open_sources(p, &src, &err), &err);
 	step(cfg, CHILD_STAGE_USERNS, child_userns_setup(cfg, &err), &err);
-	step(cfg, CHILD_STAGE_MOUNT, child_mount_setup(p, &view, &err), &err);
+	step(cfg, CHILD_STAGE_MOUNT, child_mount_setup(p, &src, &view, &err), &err);
+	child_mount_close_sources(&src);
 	step(cfg, CHILD_STAGE_HOSTNAME, child_hostname_setup(p, &err), &err);
 	step(cfg, CHILD_STAGE_NETWORK, child_net_setup(p, &err), &err);
+	step(cfg, CHILD_STAGE_SYNC, child_sync_joined(cfg, &err), &err);
 	step(cfg, CHILD_STAGE_INIT, child_init_start(cfg, &err), &err);
 
 	/* From here on: the payload. */
-	step(cfg, CHILD_STAGE_RLIMITS, child_rlimits_apply(cfg->rlimits, cfg->n_rlimits, &err), &err);
+	step(cfg, CHILD_STAGE_RLIMITS, child_rlimits_apply(cfg->rlimits, cfg->n_rlimits, &err),
+	     &err);
 	step(cfg, CHILD_STAGE_FDS, child_fds_setup(cfg, &err), &err);
 	step(cfg, CHILD_STAGE_IDENTITY, child_identity_setup(p, &err), &err);
 	step(cfg, CHILD_STAGE_CAPS, child_caps_apply(p->caps_keep, &err), &err);

@@ -37,10 +37,14 @@ __attribute__((noreturn)) void child_main(const struct child_config *cfg);
 
 /*
  * Supervisor <-> init messages over the sync pair.
- * supervisor -> init: CHILD_SYNC_GO once id maps are written and the cgroup
- * is joined. init -> supervisor: one struct child_exit just before init exits.
+ * supervisor -> init: CHILD_SYNC_GO once the id maps are written, then
+ * CHILD_SYNC_JOINED once the child is in its cgroups. Joining a cgroup v1
+ * waits for an RCU grace period (several ms), so the child builds its view
+ * meanwhile and waits for the second byte only before forking the payload.
+ * init -> supervisor: one struct child_exit just before init exits.
  */
 #define CHILD_SYNC_GO 'G'
+#define CHILD_SYNC_JOINED 'J'
 
 struct child_exit {
 	int32_t wait_status; /* the payload's raw wait status */

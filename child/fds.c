@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <unistd.h>
 
-
 #define FDS_KEEP_MAX 16
 
 static void sort_fds(int *fds, size_t n)
@@ -40,7 +39,8 @@ int child_fds_close_except(const int *keep, size_t n_keep, unsigned int flags,
 		unsigned int fd = (unsigned int)sorted[i];
 
 		if (fd > next && close_range(next, fd - 1, flags) < 0)
-			return err_set(reterr, errno, "cannot close descriptors %u-%u", next, fd - 1);
+			return err_set(reterr, errno, "cannot close descriptors %u-%u", next,
+				       fd - 1);
 		if (fd + 1 > next)
 			next = fd + 1;
 	}
@@ -55,8 +55,8 @@ int child_fds_close_except(const int *keep, size_t n_keep, unsigned int flags,
  */
 static int install_stdio(const struct child_config *cfg, struct err_ctx *reterr)
 {
-	const int src[3] = { cfg->stdin_fd, cfg->stdout_fd, cfg->stderr_fd };
-	int tmp[3] = { -1, -1, -1 };
+	const int src[3] = {cfg->stdin_fd, cfg->stdout_fd, cfg->stderr_fd};
+	int tmp[3] = {-1, -1, -1};
 	int r = 0;
 
 	for (int i = 0; i < 3 && r == 0; i++) {

@@ -34,7 +34,7 @@ static void forwarded_signals(sigset_t *set)
  */
 static void reset_signal_dispositions(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	struct sigaction sa = {.sa_handler = SIG_DFL};
 
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
@@ -43,7 +43,7 @@ static void reset_signal_dispositions(void)
 
 __attribute__((noreturn)) static void init_finish(int sync_fd, int status)
 {
-	struct child_exit ex = { .wait_status = status };
+	struct child_exit ex = {.wait_status = status};
 	ssize_t n;
 
 	do
@@ -113,12 +113,12 @@ __attribute__((noreturn)) static void init_abort(const struct child_config *cfg,
 __attribute__((noreturn)) static void init_run(const struct child_config *cfg, int sig_fd,
 					       pid_t payload)
 {
-	const int keep[] = { cfg->sync_fd, sig_fd };
+	const int keep[] = {cfg->sync_fd, sig_fd};
 	struct pollfd pfd[2] = {
-		{ .fd = sig_fd, .events = POLLIN },
-		{ .fd = cfg->sync_fd, .events = POLLIN },
+		{.fd = sig_fd, .events = POLLIN},
+		{.fd = cfg->sync_fd, .events = POLLIN},
 	};
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 
 	/* Init needs nothing: no capability, no privilege gain, no fd but these two. */
 	if (child_caps_apply(0, &err) < 0)

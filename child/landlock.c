@@ -36,8 +36,9 @@
 
 /* Rights that a rule on a non-directory may carry. */
 #define FS_FILE_RIGHTS                                                                             \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE | \
-	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                              \
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 #define FS_READ_EXEC                                                                               \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
@@ -91,7 +92,7 @@ uint64_t child_landlock_scopes(int abi)
 /* A missing path has nothing to grant: skipped. */
 static int add_rule(int ruleset_fd, const char *path, uint64_t access, struct err_ctx *reterr)
 {
-	struct landlock_path_beneath_attr attr = { .allowed_access = access };
+	struct landlock_path_beneath_attr attr = {.allowed_access = access};
 	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
 	struct stat st;
 
@@ -155,7 +156,7 @@ int child_landlock_apply(const struct child_config *cfg, const struct child_view
 {
 	const struct policy *p = cfg->policy;
 	int abi = cfg->landlock_abi;
-	struct ruleset_attr attr = { 0 };
+	struct ruleset_attr attr = {0};
 	_cleanup_close_ int ruleset_fd = -1;
 	int r;
 

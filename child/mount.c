@@ -24,31 +24,25 @@
 #define DEV_TMPFS_BYTES (64 * 1024)
 #define MASK_TMPFS_BYTES 4096
 
-#define ATTR_LOCKDOWN                                                                              \
-	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+#define ATTR_LOCKDOWN (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+_Static_assert(ARRAY_SIZE(dev_nodes) == CHILD_DEV_NODES, "child_mount_sources.dev");
 
 /* Made read-only by binding them onto themselves: tunables and triggers. */
-static const char *const proc_readonly[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+static const char *const proc_readonly[] = {"sys", "sysrq-trigger", "irq", "bus", "fs"};
 
 /* Covered by a nodev /dev/null (opening fails): kernel memory, addresses, keys. */
 static const char *const proc_masked_files[] = {
-	"kcore",     "kallsyms",   "keys",      "key-users",   "timer_list",  "sched_debug",
-	"kmsg",      "kpagecount", "kpageflags", "kpagecgroup", "vmallocinfo", "latency_stats",
-	"config.gz",
+	"kcore",       "kallsyms",	"keys",	      "key-users",  "timer_list",
+	"sched_debug", "kmsg",		"kpagecount", "kpageflags", "kpagecgroup",
+	"vmallocinfo", "latency_stats", "config.gz",
 };
 
 /* Covered by an empty read-only tmpfs: hardware control knobs. */
-static const char *const proc_masked_dirs[] = { "acpi", "scsi", "asound" };
+static const char *const proc_masked_dirs[] = {"acpi", "scsi", "asound"};
 
-/* Host paths of a policy, opened before anything is built from them. */
-struct mount_sources {
-	int bind[CHILD_MOUNT_MAX];       /* mounts[i]'s detached tree, or -1 */
-	int dev[ARRAY_SIZE(dev_nodes)]; /* host device nodes, when a dev mount is asked */
-};
-
-static void sources_close(struct mount_sources *s)
+void child_mount_close_sources(struct child_mount_sources *s)
 {
 	int *all = (int *)s;
 
@@ -124,7 +118,8 @@ static bool path_is_clean(const char *path)
 	while (*c == '/') {
 		size_t len = strcspn(++c, "/");
 
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		c += len;
 	}
@@ -132,8 +127,7 @@ static bool path_is_clean(const char *path)
 }
 
 /* Opens (creating) every directory of PATH but the last; *ret_leaf points into buf. */
-static int walk_parent(int root_fd, const char *path, char *buf, size_t size,
-		       const char **ret_leaf)
+static int walk_parent(int root_fd, const char *path, char *buf, size_t size, const char **ret_leaf)
 {
 	char *name, *slash;
 	int dir_fd;
@@ -199,9 +193,9 @@ static int fs_new(const char *type, const struct fs_opt *opts, size_t n_opts, un
 	if (fs_fd < 0)
 		return -errno;
 	for (size_t i = 0; i < n_opts; i++) {
-		int r = opts[i].value
-				? fsconfig(fs_fd, FSCONFIG_SET_STRING, opts[i].key, opts[i].value, 0)
-				: fsconfig(fs_fd, FSCONFIG_SET_FLAG, opts[i].key, NULL, 0);
+		int r = opts[i].value ? fsconfig(fs_fd, FSCONFIG_SET_STRING, opts[i].key,
+						 opts[i].value, 0)
+				      : fsconfig(fs_fd, FSCONFIG_SET_FLAG, opts[i].key, NULL, 0);
 
 		if (r < 0)
 			return -errno;
@@ -221,22 +215,22 @@ static int tmpfs_new(uint64_t size, uint32_t mode, const struct policy_user *use
 	size_t n = 0;
 
 	snprintf(mode_s, sizeof(mode_s), "%o", mode & 07777);
-	opts[n++] = (struct fs_opt){ "mode", mode_s };
+	opts[n++] = (struct fs_opt){"mode", mode_s};
 	if (size) {
 		snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
-		opts[n++] = (struct fs_opt){ "size", size_s };
+		opts[n++] = (struct fs_opt){"size", size_s};
 	}
 	snprintf(uid_s, sizeof(uid_s), "%u", user->uid);
 	snprintf(gid_s, sizeof(gid_s), "%u", user->gid);
-	opts[n++] = (struct fs_opt){ "uid", uid_s };
-	opts[n++] = (struct fs_opt){ "gid", gid_s };
+	opts[n++] = (struct fs_opt){"uid", uid_s};
+	opts[n++] = (struct fs_opt){"gid", gid_s};
 	return fs_new("tmpfs", opts, n, attrs);
 }
 
 /* Attributes of a detached tree, set before it becomes visible anywhere. */
 static int tree_setattr(int fd, uint64_t attrs, unsigned int flags)
 {
-	struct mount_attr attr = { .attr_set = attrs, .propagation = MS_PRIVATE };
+	struct mount_attr attr = {.attr_set = attrs, .propagation = MS_PRIVATE};
 
 	if (mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0)
 		return -errno;
@@ -269,7 +263,7 @@ static uint64_t attrs_for(const struct policy_mount *m)
 
 /* --- host sources ---------------------------------------------------------------------- */
 
-static int open_host_devices(struct mount_sources *s, struct err_ctx *reterr)
+static int open_host_devices(struct child_mount_sources *s, struct err_ctx *reterr)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		char path[32];
@@ -282,10 +276,18 @@ static int open_host_devices(struct mount_sources *s, struct err_ctx *reterr)
 	return 0;
 }
 
-/* Every host path is resolved here, once; the rest of the step uses the fds. */
-static int sources_open(const struct policy *p, struct mount_sources *s, struct err_ctx *reterr)
+int child_mount_open_sources(const struct policy *p, struct child_mount_sources *s,
+			     struct err_ctx *reterr)
 {
 	size_t n_dev = 0;
+
+	memset(s, 0xff, sizeof(*s));
+	if (p->n_mounts > CHILD_MOUNT_MAX)
+		return err_set(reterr, E2BIG, "too many mounts: %zu (at most %d)", p->n_mounts,
+			       CHILD_MOUNT_MAX);
+	/* Nothing we mount may propagate back into the host's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_set(reterr, errno, "cannot make the mount tree private");
 
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const struct policy_mount *m = &p->mounts[i];
@@ -314,16 +316,16 @@ static int sources_open(const struct policy *p, struct mount_sources *s, struct 
 
 /* --- one policy mount ------------------------------------------------------------------ */
 
-static int mount_bind(int root_fd, const struct policy_mount *m, int src_fd,
-		      struct err_ctx *reterr)
+static int mount_bind(int root_fd, const struct policy_mount *m, int src_fd, struct err_ctx *reterr)
 {
 	_cleanup_close_ int dest_fd = -1;
 	struct stat st;
 	int r = fstat(src_fd, &st) < 0 ? -errno : 0;
 
 	if (r == 0)
-		r = dest_fd = dest_open(root_fd, m->dest,
-					S_ISDIR(st.st_mode) ? CHILD_DEST_DIR : CHILD_DEST_FILE, 0755);
+		r = dest_fd =
+			dest_open(root_fd, m->dest,
+				  S_ISDIR(st.st_mode) ? CHILD_DEST_DIR : CHILD_DEST_FILE, 0755);
 	if (r >= 0)
 		r = tree_setattr(src_fd, attrs_for(m), AT_RECURSIVE);
 	if (r >= 0)
@@ -353,7 +355,8 @@ static int mount_tmpfs(int root_fd, const struct policy *p, const struct policy_
 
 static int mount_dir(int root_fd, const struct policy_mount *m, struct err_ctx *reterr)
 {
-	_cleanup_close_ int fd = dest_open(root_fd, m->dest, CHILD_DEST_DIR, m->mode ? m->mode : 0755);
+	_cleanup_close_ int fd =
+		dest_open(root_fd, m->dest, CHILD_DEST_DIR, m->mode ? m->mode : 0755);
 
 	if (fd < 0)
 		return err_set(reterr, -fd, "cannot create directory '%s'", m->dest);
@@ -382,7 +385,7 @@ static int mount_symlink(int root_fd, const struct policy_mount *m, struct err_c
 enum proc_cover {
 	PROC_COVER_READONLY, /* the entry itself, read-only */
 	PROC_COVER_FILE,     /* a /dev/null that cannot be opened (nodev) */
-	PROC_COVER_DIR,      /* an empty read-only tmpfs */
+	PROC_COVER_DIR,	     /* an empty read-only tmpfs */
 };
 
 static int proc_cover_one(int proc_fd, const char *name, enum proc_cover how,
@@ -399,7 +402,8 @@ static int proc_cover_one(int proc_fd, const char *name, enum proc_cover how,
 	switch (how) {
 	case PROC_COVER_READONLY:
 		src = open_tree(proc_fd, name,
-				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+					AT_SYMLINK_NOFOLLOW);
 		src = src < 0 ? -errno : src;
 		break;
 	case PROC_COVER_FILE:
@@ -424,9 +428,9 @@ static int proc_harden(int proc_fd, const struct policy_mount *m, const struct p
 		size_t n;
 		enum proc_cover how;
 	} groups[] = {
-		{ proc_readonly, ARRAY_SIZE(proc_readonly), PROC_COVER_READONLY },
-		{ proc_masked_files, ARRAY_SIZE(proc_masked_files), PROC_COVER_FILE },
-		{ proc_masked_dirs, ARRAY_SIZE(proc_masked_dirs), PROC_COVER_DIR },
+		{proc_readonly, ARRAY_SIZE(proc_readonly), PROC_COVER_READONLY},
+		{proc_masked_files, ARRAY_SIZE(proc_masked_files), PROC_COVER_FILE},
+		{proc_masked_dirs, ARRAY_SIZE(proc_masked_dirs), PROC_COVER_DIR},
 	};
 
 	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
@@ -461,7 +465,7 @@ static int mount_proc(int root_fd, const struct policy *p, const struct policy_m
 /* --- dev ------------------------------------------------------------------------------- */
 
 /* Device binds must not be nodev; they stay writable (/dev/null) but never suid or exec. */
-static int dev_bind_nodes(int dev_fd, const struct mount_sources *s, const char **ret_what)
+static int dev_bind_nodes(int dev_fd, const struct child_mount_sources *s, const char **ret_what)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		_cleanup_close_ int target = -1;
@@ -496,17 +500,16 @@ static int dev_submount(int dev_fd, const char *name, int mnt_fd)
 	return attach(mnt, target);
 }
 
-static int dev_populate(int dev_fd, const struct policy *p, const struct mount_sources *s,
+static int dev_populate(int dev_fd, const struct policy *p, const struct child_mount_sources *s,
 			const char **ret_what)
 {
 	/* A private devpts: no gid= (the tty group is not mapped), ptys only for us. */
 	static const struct fs_opt pts_opts[] = {
-		{ "newinstance", NULL }, { "ptmxmode", "0666" }, { "mode", "0620" }
-	};
+		{"newinstance", NULL}, {"ptmxmode", "0666"}, {"mode", "0620"}};
 	static const char *const links[][2] = {
-		{ "ptmx", "pts/ptmx" },		   { "fd", "/proc/self/fd" },
-		{ "stdin", "/proc/self/fd/0" },	   { "stdout", "/proc/self/fd/1" },
-		{ "stderr", "/proc/self/fd/2" },
+		{"ptmx", "pts/ptmx"},	       {"fd", "/proc/self/fd"},
+		{"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
+		{"stderr", "/proc/self/fd/2"},
 	};
 	int r = dev_bind_nodes(dev_fd, s, ret_what);
 
@@ -533,7 +536,7 @@ static int dev_populate(int dev_fd, const struct policy *p, const struct mount_s
 }
 
 static int mount_dev(int root_fd, const struct policy *p, const struct policy_mount *m,
-		     const struct mount_sources *s, struct err_ctx *reterr)
+		     const struct child_mount_sources *s, struct err_ctx *reterr)
 {
 	/* nodev here is fine: each device node is its own bind mount without it. */
 	_cleanup_close_ int dev_fd =
@@ -561,7 +564,7 @@ static int mount_dev(int root_fd, const struct policy *p, const struct policy_mo
 
 /* --- the root -------------------------------------------------------------------------- */
 
-static int mount_one(int root_fd, const struct policy *p, size_t i, const struct mount_sources *s,
+static int mount_one(int root_fd, const struct policy *p, size_t i, const struct child_mount_sources *s,
 		     struct err_ctx *reterr)
 {
 	const struct policy_mount *m = &p->mounts[i];
@@ -609,8 +612,8 @@ static int root_create(const struct policy *p, struct err_ctx *reterr)
 
 static int root_enter(int root_fd, const char *cwd, struct err_ctx *reterr)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-					       MOUNT_ATTR_NODEV };
+	struct mount_attr attr = {.attr_set =
+					  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
 
 	if (fchdir(root_fd) < 0)
 		return err_set(reterr, errno, "cannot enter the new root");
@@ -632,31 +635,21 @@ static int root_enter(int root_fd, const char *cwd, struct err_ctx *reterr)
 	return 0;
 }
 
-int child_mount_setup(const struct policy *p, struct child_view *ret_view, struct err_ctx *reterr)
+int child_mount_setup(const struct policy *p, const struct child_mount_sources *src,
+		      struct child_view *ret_view, struct err_ctx *reterr)
 {
-	_cleanup_(sources_close) struct mount_sources src;
 	_cleanup_close_ int root_fd = -1;
 	mode_t old_mask;
 	int r;
 
-	memset(&src, 0xff, sizeof(src));
 	memset(ret_view, 0, sizeof(*ret_view));
-	if (p->n_mounts > CHILD_MOUNT_MAX)
-		return err_set(reterr, E2BIG, "too many mounts: %zu (at most %d)", p->n_mounts,
-			       CHILD_MOUNT_MAX);
-	/* Nothing we mount may propagate back into the host's namespace. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return err_set(reterr, errno, "cannot make the mount tree private");
-	r = sources_open(p, &src, reterr);
-	if (r < 0)
-		return r;
 	root_fd = r = root_create(p, reterr);
 	if (r < 0)
 		return r;
 	/* Modes in the policy are exact, whatever umask the caller had. */
 	old_mask = umask(0);
 	for (size_t i = 0; i < p->n_mounts; i++) {
-		r = mount_one(root_fd, p, i, &src, reterr);
+		r = mount_one(root_fd, p, i, src, reterr);
 		if (r < 0)
 			return r;
 		ret_view->mounted[i] = r > 0;

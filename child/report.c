@@ -9,18 +9,12 @@
 
 /* Indexed by enum child_stage; a unit test checks that no entry is missing. */
 static const char *const stage_names[_CHILD_STAGE_MAX] = {
-	[CHILD_STAGE_SYNC] = "sync",
-	[CHILD_STAGE_USERNS] = "userns",
-	[CHILD_STAGE_MOUNT] = "mount",
-	[CHILD_STAGE_HOSTNAME] = "hostname",
-	[CHILD_STAGE_NETWORK] = "network",
-	[CHILD_STAGE_INIT] = "init",
-	[CHILD_STAGE_RLIMITS] = "rlimits",
-	[CHILD_STAGE_FDS] = "fds",
-	[CHILD_STAGE_IDENTITY] = "identity",
-	[CHILD_STAGE_CAPS] = "caps",
-	[CHILD_STAGE_LANDLOCK] = "landlock",
-	[CHILD_STAGE_SECCOMP] = "seccomp",
+	[CHILD_STAGE_SYNC] = "sync",	     [CHILD_STAGE_USERNS] = "userns",
+	[CHILD_STAGE_MOUNT] = "mount",	     [CHILD_STAGE_HOSTNAME] = "hostname",
+	[CHILD_STAGE_NETWORK] = "network",   [CHILD_STAGE_INIT] = "init",
+	[CHILD_STAGE_RLIMITS] = "rlimits",   [CHILD_STAGE_FDS] = "fds",
+	[CHILD_STAGE_IDENTITY] = "identity", [CHILD_STAGE_CAPS] = "caps",
+	[CHILD_STAGE_LANDLOCK] = "landlock", [CHILD_STAGE_SECCOMP] = "seccomp",
 	[CHILD_STAGE_EXEC] = "exec",
 };
 

@@ -56,7 +56,7 @@ static int load(const struct sock_fprog *prog)
 static int load_guarded(const struct sock_fprog *prog)
 {
 	struct sock_filter insns[BPF_MAXINSNS];
-	struct sock_fprog guarded = { .filter = insns };
+	struct sock_fprog guarded = {.filter = insns};
 	size_t n = ARRAY_SIZE(load_guard);
 
 	if (prog->len > BPF_MAXINSNS - n)

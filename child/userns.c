@@ -15,12 +15,33 @@
 #define SECBIT_NO_SETUID_FIXUP (1 << 2)
 #endif
 
+static int read_sync_byte(int fd, char want, const char *what, struct err_ctx *reterr)
+{
+	char got;
+	ssize_t n;
+
+	do
+		n = read(fd, &got, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_set(reterr, errno, "cannot read the %s", what);
+	if (n == 0)
+		return err_set(reterr, EPIPE, "supervisor went away before the %s", what);
+	if (got != want)
+		return err_set(reterr, EPROTO, "unexpected %s 0x%02x", what, (unsigned char)got);
+	return 0;
+}
+
 int child_sync_wait(const struct child_config *cfg, struct err_ctx *reterr)
 {
-	const int keep[] = { 0, 1, 2, cfg->report_fd, cfg->sync_fd,
-			     cfg->stdin_fd, cfg->stdout_fd, cfg->stderr_fd };
-	char go;
-	ssize_t n;
+	const int keep[] = {0,
+			    1,
+			    2,
+			    cfg->report_fd,
+			    cfg->sync_fd,
+			    cfg->stdin_fd,
+			    cfg->stdout_fd,
+			    cfg->stderr_fd};
 	int r;
 
 	/*
@@ -34,16 +55,7 @@ int child_sync_wait(const struct child_config *cfg, struct err_ctx *reterr)
 	r = child_fds_close_except(keep, ARRAY_SIZE(keep), 0, reterr);
 	if (r < 0)
 		return r;
-	do
-		n = read(cfg->sync_fd, &go, 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return err_set(reterr, errno, "cannot read the start signal");
-	if (n == 0)
-		return err_set(reterr, EPIPE, "supervisor went away before the start signal");
-	if (go != CHILD_SYNC_GO)
-		return err_set(reterr, EPROTO, "unexpected start signal 0x%02x", (unsigned char)go);
-	return 0;
+	return read_sync_byte(cfg->sync_fd, CHILD_SYNC_GO, "start signal", reterr);
 }
 
 int child_identity_setup(const struct policy *p, struct err_ctx *reterr)
@@ -62,7 +74,7 @@ int child_identity_setup(const struct policy *p, struct err_ctx *reterr)
 		return err_set(reterr, errno, "cannot switch to gid %u", p->user.gid);
 	if (setresuid(p->user.uid, p->user.uid, p->user.uid) < 0)
 		return err_set(reterr, errno, "cannot switch to uid %u", p->user.uid);
-	/* An unmapped id "succeeds" as the overflow id on some paths: check. */
+	/* Fail closed: trust what the kernel reports, not the return codes alone. */
 	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
 		return err_set(reterr, errno, "cannot read back the process ids");
 	if (ruid != p->user.uid || euid != p->user.uid || suid != p->user.uid ||
@@ -92,8 +104,17 @@ int child_userns_setup(const struct child_config *cfg, struct err_ctx *reterr)
 	/* Any credential change resets the parent-death signal: arm it again. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return err_set(reterr, errno, "cannot set the parent-death signal");
-	/* Only now: the supervisor placed us in our cgroup before the go byte. */
-	if (p->ns.cgroup && unshare(CLONE_NEWCGROUP) < 0)
+	return 0;
+}
+
+int child_sync_joined(const struct child_config *cfg, struct err_ctx *reterr)
+{
+	int r = read_sync_byte(cfg->sync_fd, CHILD_SYNC_JOINED, "cgroup signal", reterr);
+
+	if (r < 0)
+		return r;
+	/* Only now is our cgroup the one the namespace should be rooted at. */
+	if (cfg->policy->ns.cgroup && unshare(CLONE_NEWCGROUP) < 0)
 		return err_set(reterr, errno, "cannot create the cgroup namespace");
 	return 0;
 }

@@ -128,11 +128,19 @@ static void abort_child(pid_t pid, int pidfd)
 		;
 }
 
+static int send_sync(int fd, char byte, struct err_ctx *reterr)
+{
+	if (send(fd, &byte, 1, MSG_NOSIGNAL) != 1)
+		return err_set(reterr, errno ? errno : EPIPE, "cannot signal the instance");
+	return 0;
+}
+
+/* The child builds its view while we wait for the kernel to move it into its
+ * cgroups; it forks the payload only after the second byte. */
 static int release_child(const struct spawn_request *req, struct instance *inst,
 			 struct err_ctx *reterr)
 {
 	struct idmap map;
-	char go = CHILD_SYNC_GO;
 	int r;
 
 	idmap_plan(&req->policy->user, getuid(), getgid(), &map);
@@ -141,14 +149,15 @@ static int release_child(const struct spawn_request *req, struct instance *inst,
 		return r;
 	inst->host_uid = map.host_uid;
 	inst->host_gid = map.host_gid;
+	r = send_sync(inst->sync_fd, CHILD_SYNC_GO, reterr);
+	if (r < 0)
+		return r;
 	if (req->attach) {
 		r = req->attach(req->attach_ctx, inst->pid, inst->in_cgroup_fd, reterr);
 		if (r < 0)
 			return r;
 	}
-	if (send(inst->sync_fd, &go, 1, MSG_NOSIGNAL) != 1)
-		return err_set(reterr, errno ? errno : EPIPE, "cannot release the instance");
-	return 0;
+	return send_sync(inst->sync_fd, CHILD_SYNC_JOINED, reterr);
 }
 
 int instance_spawn(const struct spawn_request *req, struct instance *ret, struct err_ctx *reterr)

@@ -36,9 +36,9 @@ struct spawn_request {
 	const struct child_rlimit *rlimits;
 	size_t n_rlimits;
 	int cgroup_fd;      /* v2 leaf for CLONE_INTO_CGROUP, or -1 */
-	/* Called after the id maps are written and before the go byte, to put
-	 * the child in its cgroups; in_cgroup_fd: clone3 already placed it in
-	 * cgroup_fd's cgroup. May be NULL. */
+	/* Called after the go byte, while the child builds its view, to put it
+	 * in its cgroups before it forks the payload; in_cgroup_fd: clone3
+	 * already placed it in cgroup_fd's cgroup. May be NULL. */
 	int (*attach)(void *ctx, pid_t pid, bool in_cgroup_fd, struct err_ctx *reterr);
 	void *attach_ctx;
 };

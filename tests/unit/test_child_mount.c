@@ -235,11 +235,13 @@ static int view_checks(const struct view_fixture *v)
 			   .user = {.uid = getuid(), .gid = getgid()},
 			   .limits = {.tmpfs_bytes = 1 << 20}};
 	static const bool want_mounted[] = {1, 1, 0, 1, 1, 1, 1, 1, 1};
+	struct child_mount_sources src;
 	struct child_view view;
 	struct stat st;
 	char buf[64];
 
-	CHECK_OR_EXIT(1, child_mount_setup(&p, &view, NULL) == 0);
+	CHECK_OR_EXIT(1, child_mount_open_sources(&p, &src, NULL) == 0 &&
+				 child_mount_setup(&p, &src, &view, NULL) == 0);
 	CHECK_OR_EXIT(2, memcmp(view.mounted, want_mounted, sizeof(want_mounted)) == 0);
 	CHECK_OR_EXIT(3, getcwd(buf, sizeof(buf)) && strcmp(buf, "/data/rw") == 0);
 	CHECK_OR_EXIT(4, read_is("/data/ro/file", "hello") && read_is("/etc/file", "hello"));
@@ -326,7 +328,11 @@ Test(child_mount, a_missing_bind_source_names_source_and_destination)
 		int r;
 
 		CHECK_OR_EXIT(90, child_test_unshare(CLONE_NEWNS) == 0);
-		r = child_mount_setup(&pol, &view, &err);
+		struct child_mount_sources src;
+
+		r = child_mount_open_sources(&pol, &src, &err);
+		if (r == 0)
+			r = child_mount_setup(&pol, &src, &view, &err);
 		CHECK_OR_EXIT(91, write(p[1], err.msg, sizeof(err.msg)) == sizeof(err.msg));
 		_exit(r == -ENOENT ? 0 : 1);
 	}
