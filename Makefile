@@ -64,10 +64,23 @@ $(BUILD)/libvmsandbox.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/vmsandbox: $(BUILD)/obj/supervisor/main.o $(BUILD)/libvmsandbox.a
+# The default policy's seccomp filters, compiled once at build time by the
+# same code (see policy/bpf.h); linked as an object, never into the library.
+$(BUILD)/bpfgen: $(BUILD)/obj/policy/gen/bpfgen.o $(BUILD)/libvmsandbox.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libvmsandbox.a
+$(BUILD)/default.bpf: $(BUILD)/bpfgen
+	$(BUILD)/bpfgen $@
+
+$(BUILD)/obj/policy/default_bpf.o: policy/default_bpf.S $(BUILD)/default.bpf
+	@mkdir -p $(dir $@)
+	$(CC) -c -Wa,-I$(BUILD) $< -o $@
+
+$(BUILD)/vmsandbox: $(BUILD)/obj/supervisor/main.o $(BUILD)/obj/policy/default_bpf.o \
+		$(BUILD)/libvmsandbox.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/obj/policy/default_bpf.o $(BUILD)/libvmsandbox.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -lcriterion -o $@
 
 # Test helpers run inside instances: static, so they need nothing from the view.
