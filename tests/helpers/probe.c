@@ -126,7 +126,8 @@ static int probe_ifaces(void)
 	if (d) {
 		while ((e = readdir(d)) && n < 256)
 			if (e->d_name[0] != '.')
-				snprintf(names[n++], sizeof(names[0]), "%.*s", IF_NAMESIZE, e->d_name);
+				snprintf(names[n++], sizeof(names[0]), "%.*s", IF_NAMESIZE,
+					 e->d_name);
 		closedir(d);
 	} else if (f) {
 		while (fgets(line, sizeof(line), f) && n < 256) {
@@ -287,9 +288,10 @@ int main(int argc, char **argv)
 	else if (argc == 3)
 		r = probe_with_arg(argv[1], argv[2]);
 	if (r < 0) {
-		fprintf(stderr, "usage: probe status FIELD | pids | ifaces | iface-up NAME | hostname |"
-				" env NAME | exists PATH | readable PATH | writable PATH | ids | fds |"
-				" ctty | cwd\n");
+		fprintf(stderr,
+			"usage: probe status FIELD | pids | ifaces | iface-up NAME | hostname |"
+			" env NAME | exists PATH | readable PATH | writable PATH | ids | fds |"
+			" ctty | cwd\n");
 		return EXIT_USAGE;
 	}
 	return r;
