@@ -286,7 +286,9 @@ static int detect_as_other_user(const char *cg)
 		return 10;
 	if (geteuid() == 0 && setresuid(65534, 65534, 65534) < 0)
 		return 11;
-	fmt_into(self_cgroup, sizeof(self_cgroup), "0::%s\n", cg);
+	/* Runs in a forked child: plain checks and exit codes, never Criterion. */
+	if (snprintf(self_cgroup, sizeof(self_cgroup), "0::%s\n", cg) >= (int)sizeof(self_cgroup))
+		return 17;
 	if (cgroup_detect(V2_MOUNTINFO, self_cgroup, root, getpid(), &env, NULL) < 0)
 		return 12;
 	env.fake = &fake_ops;
