@@ -98,7 +98,8 @@ check: deps
 	$(MAKE) check-unit check-integration man-lint examples-check fuzz-smoke
 
 check-unit: $(BUILD)/unit-tests
-	VMSB_FIXTURES=$(CURDIR)/tests/fixtures $(BUILD)/unit-tests --jobs 2 --full-stats
+	# Bounded: a hang (e.g. Criterion called from a forked child) fails instead of stalling CI.
+	VMSB_FIXTURES=$(CURDIR)/tests/fixtures timeout 900 $(BUILD)/unit-tests --jobs 2 --full-stats
 
 check-integration: all
 	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh
