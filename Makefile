@@ -136,6 +136,7 @@ install: $(BUILD)/vmsandbox
 	install -D -m 0755 $(BUILD)/vmsandbox $(DESTDIR)$(PREFIX)/bin/vmsandbox
 	install -D -m 0644 man/vmsandbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmsandbox.1
 	install -D -m 0644 man/vmsandbox-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmsandbox-policy.5
+	install -D -m 0644 man/vmsandbox-broker.7 $(DESTDIR)$(PREFIX)/share/man/man7/vmsandbox-broker.7
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
