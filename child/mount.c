@@ -246,6 +246,25 @@ static int attach(int mnt_fd, int dest_fd)
 	return 0;
 }
 
+/*
+ * Attaches a new filesystem (mnt_fd, or the -errno of making it) on the directory dest, made if
+ * missing: "cannot mount TYPE at DEST" on failure. mnt_fd stays open for the caller.
+ */
+static int attach_new(int root_fd, int mnt_fd, const char *dest, const char *type,
+		      struct err_ctx *reterr)
+{
+	_cleanup_close_ int dest_fd = -1;
+	int r = mnt_fd;
+
+	if (r >= 0)
+		r = dest_fd = dest_open(root_fd, dest, CHILD_DEST_DIR, 0755);
+	if (r >= 0)
+		r = attach(mnt_fd, dest_fd);
+	if (r < 0)
+		return err_set(reterr, -r, "cannot mount %s at '%s'", type, dest);
+	return 0;
+}
+
 static uint64_t attrs_for(const struct policy_mount *m)
 {
 	uint64_t attrs = 0;
@@ -341,16 +360,9 @@ static int mount_tmpfs(int root_fd, const struct policy *p, const struct policy_
 	uint64_t size = m->size ? m->size : p->limits.tmpfs_bytes;
 	_cleanup_close_ int mnt_fd =
 		tmpfs_new(size, m->mode ? m->mode : 0755, &p->user, (unsigned int)attrs_for(m));
-	_cleanup_close_ int dest_fd = -1;
-	int r = mnt_fd;
+	int r = attach_new(root_fd, mnt_fd, m->dest, "tmpfs", reterr);
 
-	if (r >= 0)
-		r = dest_fd = dest_open(root_fd, m->dest, CHILD_DEST_DIR, 0755);
-	if (r >= 0)
-		r = attach(mnt_fd, dest_fd);
-	if (r < 0)
-		return err_set(reterr, -r, "cannot mount tmpfs at '%s'", m->dest);
-	return 1;
+	return r < 0 ? r : 1;
 }
 
 static int mount_dir(int root_fd, const struct policy_mount *m, struct err_ctx *reterr)
@@ -450,15 +462,10 @@ static int mount_proc(int root_fd, const struct policy *p, const struct policy_m
 	/* Works unprivileged because we are pid 1 of a pid namespace our userns owns. */
 	_cleanup_close_ int mnt_fd =
 		fs_new("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	_cleanup_close_ int dest_fd = -1;
-	int r = mnt_fd;
+	int r = attach_new(root_fd, mnt_fd, m->dest, "proc", reterr);
 
-	if (r >= 0)
-		r = dest_fd = dest_open(root_fd, m->dest, CHILD_DEST_DIR, 0755);
-	if (r >= 0)
-		r = attach(mnt_fd, dest_fd);
 	if (r < 0)
-		return err_set(reterr, -r, "cannot mount proc at '%s'", m->dest);
+		return r;
 	return proc_harden(mnt_fd, m, &p->user, reterr);
 }
 
@@ -542,16 +549,11 @@ static int mount_dev(int root_fd, const struct policy *p, const struct policy_mo
 	_cleanup_close_ int dev_fd =
 		tmpfs_new(DEV_TMPFS_BYTES, 0755, &p->user,
 			  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	_cleanup_close_ int dest_fd = -1;
 	const char *what = "";
-	int r = dev_fd;
+	int r = attach_new(root_fd, dev_fd, m->dest, "dev", reterr);
 
-	if (r >= 0)
-		r = dest_fd = dest_open(root_fd, m->dest, CHILD_DEST_DIR, 0755);
-	if (r >= 0)
-		r = attach(dev_fd, dest_fd);
 	if (r < 0)
-		return err_set(reterr, -r, "cannot mount dev at '%s'", m->dest);
+		return r;
 	r = dev_populate(dev_fd, p, s, &what);
 	if (r < 0)
 		return err_set(reterr, -r, "cannot create '%s/%s'", m->dest, what);

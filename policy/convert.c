@@ -43,6 +43,24 @@ int conv_string(struct conv *c, json_t *v, size_t max, const char **ret)
 	return 0;
 }
 
+int conv_word(struct conv *c, json_t *v, const char *what, const char *choices,
+	      int (*lookup)(const char *name, void *ret), void *dst)
+{
+	const char *s;
+	char q[48];
+	int r;
+
+	r = conv_string(c, v, POLICY_MAX_NAME, &s);
+	if (r < 0)
+		return r;
+	if (lookup(s, dst) >= 0)
+		return 0;
+	policy_quote(s, q, sizeof(q));
+	if (choices)
+		return conv_fail(c, EINVAL, "unknown %s '%s' (%s)", what, q, choices);
+	return conv_fail(c, EINVAL, "unknown %s '%s'", what, q);
+}
+
 static int conv_strdup(struct conv *c, json_t *v, size_t max, char **dst)
 {
 	const char *s;
@@ -193,19 +211,14 @@ static int conv_version(struct conv *c, json_t *v, void *dst)
 	return 0;
 }
 
+static int net_lookup(const char *name, void *ret)
+{
+	return policy_net_from_name(name, ret);
+}
+
 static int conv_network(struct conv *c, json_t *v, void *dst)
 {
-	const char *s;
-	char q[48];
-	int r;
-
-	r = conv_string(c, v, POLICY_MAX_NAME, &s);
-	if (r < 0)
-		return r;
-	if (policy_net_from_name(s, dst) < 0)
-		return conv_fail(c, EINVAL, "unknown network '%s' (none, loopback, host)",
-				 policy_quote(s, q, sizeof(q)));
-	return 0;
+	return conv_word(c, v, "network", "none, loopback, host", net_lookup, dst);
 }
 
 static int conv_host_id(struct conv *c, json_t *v, void *dst)
@@ -253,9 +266,10 @@ static int conv_user(struct conv *c, json_t *v, void *dst)
 
 /* ---- capabilities ---- */
 
-/* "CAP_NET_ADMIN", "cap_net_admin" and "net_admin" all name the same capability. */
-static int cap_resolve(const char *name, cap_value_t *ret)
+/* "CAP_NET_ADMIN", "cap_net_admin" and "net_admin" all name the same capability (*ret_cap). */
+static int cap_resolve(const char *name, void *ret_cap)
 {
+	cap_value_t *ret = ret_cap;
 	char buf[64];
 	size_t i;
 
@@ -288,16 +302,11 @@ static int conv_capabilities(struct conv *c, json_t *v, void *dst)
 	{
 		size_t mark = jpath_index(&c->path, i);
 		cap_value_t cap;
-		const char *s;
-		char q[48];
 		int r;
 
-		r = conv_string(c, item, POLICY_MAX_NAME, &s);
+		r = conv_word(c, item, "capability", NULL, cap_resolve, &cap);
 		if (r < 0)
 			return r;
-		if (cap_resolve(s, &cap) < 0)
-			return conv_fail(c, EINVAL, "unknown capability '%s'",
-					 policy_quote(s, q, sizeof(q)));
 		keep |= UINT64_C(1) << cap;
 		jpath_pop(&c->path, mark);
 	}
@@ -307,19 +316,14 @@ static int conv_capabilities(struct conv *c, json_t *v, void *dst)
 
 /* ---- limits ---- */
 
+static int output_lookup(const char *name, void *ret)
+{
+	return policy_output_from_name(name, ret);
+}
+
 static int conv_output_action(struct conv *c, json_t *v, void *dst)
 {
-	const char *s;
-	char q[48];
-	int r;
-
-	r = conv_string(c, v, POLICY_MAX_NAME, &s);
-	if (r < 0)
-		return r;
-	if (policy_output_from_name(s, dst) < 0)
-		return conv_fail(c, EINVAL, "unknown action '%s' (kill, truncate)",
-				 policy_quote(s, q, sizeof(q)));
-	return 0;
+	return conv_word(c, v, "action", "kill, truncate", output_lookup, dst);
 }
 
 static int conv_cpus(struct conv *c, json_t *v, void *dst)

@@ -99,25 +99,24 @@ static const struct mount_key mount_keys[] = {
 
 #undef M
 
+static int mount_kind_lookup(const char *name, void *ret)
+{
+	return policy_mount_kind_from_name(name, ret);
+}
+
 static int conv_mount_type(struct conv *c, json_t *obj, enum policy_mount_kind *ret)
 {
 	json_t *t = json_object_get(obj, "type");
-	const char *s;
 	size_t mark;
-	char q[48];
 	int r;
 
 	if (!t)
 		return conv_fail(c, EINVAL, "missing key 'type'");
 	mark = jpath_key(&c->path, "type");
-	r = conv_string(c, t, POLICY_MAX_NAME, &s);
+	r = conv_word(c, t, "mount type", "ro-bind, bind, tmpfs, proc, dev, symlink, dir",
+		      mount_kind_lookup, ret);
 	if (r < 0)
 		return r;
-	if (policy_mount_kind_from_name(s, ret) < 0)
-		return conv_fail(c, EINVAL,
-				 "unknown mount type '%s' (ro-bind, bind, tmpfs, proc, dev, "
-				 "symlink, dir)",
-				 policy_quote(s, q, sizeof(q)));
 	jpath_pop(&c->path, mark);
 	return 0;
 }

@@ -93,19 +93,14 @@ static int conv_arg_index(struct conv *c, json_t *v, void *dst)
 	return 0;
 }
 
+static int arg_op_lookup(const char *name, void *ret)
+{
+	return policy_arg_op_from_name(name, ret);
+}
+
 static int conv_arg_op(struct conv *c, json_t *v, void *dst)
 {
-	const char *s;
-	char q[48];
-	int r;
-
-	r = conv_string(c, v, POLICY_MAX_NAME, &s);
-	if (r < 0)
-		return r;
-	if (policy_arg_op_from_name(s, dst) < 0)
-		return conv_fail(c, EINVAL, "unknown op '%s' (eq, ne, lt, le, gt, ge, masked_eq)",
-				 policy_quote(s, q, sizeof(q)));
-	return 0;
+	return conv_word(c, v, "op", "eq, ne, lt, le, gt, ge, masked_eq", arg_op_lookup, dst);
 }
 
 static int conv_arg(struct conv *c, json_t *obj, struct policy_arg *a)

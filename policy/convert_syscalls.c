@@ -161,27 +161,23 @@ static int conv_allow(struct conv *c, json_t *v, void *dst)
 	return 0;
 }
 
+static int action_lookup(const char *name, void *ret)
+{
+	return policy_action_from_name(name, ret);
+}
+
 int conv_action(struct conv *c, json_t *v, void *dst)
 {
-	const char *s;
-	char q[48];
-	int r;
+	return conv_word(c, v, "action", "kill, errno, enosys, log, allow", action_lookup, dst);
+}
 
-	r = conv_string(c, v, POLICY_MAX_NAME, &s);
-	if (r < 0)
-		return r;
-	if (policy_action_from_name(s, dst) < 0)
-		return conv_fail(c, EINVAL, "unknown action '%s' (kill, errno, enosys, log, allow)",
-				 policy_quote(s, q, sizeof(q)));
-	return 0;
+static int errno_lookup(const char *name, void *ret)
+{
+	return policy_errno_from_name(name, ret);
 }
 
 int conv_errno(struct conv *c, json_t *v, void *dst)
 {
-	const char *s;
-	char q[48];
-	int r;
-
 	if (json_is_integer(v)) {
 		json_int_t e = json_integer_value(v);
 
@@ -192,13 +188,8 @@ int conv_errno(struct conv *c, json_t *v, void *dst)
 	}
 	if (!json_is_string(v))
 		return conv_fail(c, EINVAL, "must be an errno name (\"EPERM\") or number");
-	r = conv_string(c, v, POLICY_MAX_NAME, &s);
-	if (r < 0)
-		return r;
-	if (policy_errno_from_name(s, dst) < 0)
-		return conv_fail(c, EINVAL, "unknown errno name '%s'",
-				 policy_quote(s, q, sizeof(q)));
-	return 0;
+	/* Too many names to list in the message. */
+	return conv_word(c, v, "errno name", NULL, errno_lookup, dst);
 }
 
 int conv_syscall_names(struct conv *c, json_t *v, int **ret_nrs, size_t *ret_n)

@@ -95,6 +95,13 @@ struct field {
 int conv_object(struct conv *c, json_t *obj, const struct field *fields, size_t n, void *base);
 /* A string without NUL bytes, at most max bytes; *ret points into v. */
 int conv_string(struct conv *c, json_t *v, size_t max, const char **ret);
+/*
+ * A word of the format (a network mode, an action...): a name that lookup, a
+ * void * wrapper of one of the *_from_name functions below, stores into dst.
+ * Anything else fails as "unknown WHAT 'NAME' (CHOICES)"; choices may be NULL.
+ */
+int conv_word(struct conv *c, json_t *v, const char *what, const char *choices,
+	      int (*lookup)(const char *name, void *ret), void *dst);
 
 /* JSON (already merged over the default) to struct policy; see convert.c. */
 int policy_convert(json_t *root, const char *origin, struct policy *p, struct err_ctx *reterr);

@@ -74,9 +74,10 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* One "hierarchy-id:controller,list:path" line. */
-static int parse_cgroup_line(char *line, struct self_cgroups *sc)
+/* One "hierarchy-id:controller,list:path" line into ctx, a struct self_cgroups. */
+static int parse_cgroup_line(char *line, void *ctx)
 {
+	struct self_cgroups *sc = ctx;
 	char *c1 = strchr(line, ':');
 	char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	char *ctrls, *path, *tok;
@@ -104,7 +105,12 @@ static int parse_cgroup_line(char *line, struct self_cgroups *sc)
 	return 0;
 }
 
-static int parse_self_cgroup(const char *text, struct self_cgroups *sc, struct err_ctx *reterr)
+/*
+ * Calls parse on each non-empty line of a copy of text: a line it refuses
+ * fails the whole text as "WHAT line N: malformed".
+ */
+static int parse_lines(const char *text, const char *what, int (*parse)(char *line, void *ctx),
+		       void *ctx, struct err_ctx *reterr)
 {
 	_cleanup_free_ char *copy = strdup(text);
 	char *rest = copy, *line;
@@ -116,9 +122,8 @@ static int parse_self_cgroup(const char *text, struct self_cgroups *sc, struct e
 		lineno++;
 		if (*line == '\0')
 			continue;
-		if (parse_cgroup_line(line, sc) < 0)
-			return err_set(reterr, EINVAL, "/proc/self/cgroup line %u: malformed",
-				       lineno);
+		if (parse(line, ctx) < 0)
+			return err_set(reterr, EINVAL, "%s line %u: malformed", what, lineno);
 	}
 	return 0;
 }
@@ -186,10 +191,17 @@ static void match_mount(const char *prefix, char *root, char *mp, const char *fs
 	}
 }
 
+/* What a mountinfo line is matched against, and the result. */
+struct mount_ctx {
+	const char *prefix;
+	const struct self_cgroups *sc;
+	struct cgroup_env *env;
+};
+
 /* "id parent maj:min root mountpoint options [optional...] - fstype source superopts" */
-static int parse_mount_line(char *line, const char *prefix, const struct self_cgroups *sc,
-			    struct cgroup_env *env)
+static int parse_mount_line(char *line, void *ctx)
 {
+	const struct mount_ctx *mc = ctx;
 	char *f[6], *post[3], *tok;
 	size_t n = 0, m = 0;
 	bool sep = false;
@@ -204,27 +216,7 @@ static int parse_mount_line(char *line, const char *prefix, const struct self_cg
 	}
 	if (!sep || m != ARRAY_SIZE(post) || f[3][0] != '/' || f[4][0] != '/')
 		return -EINVAL;
-	match_mount(prefix, f[3], f[4], post[0], post[2], sc, env);
-	return 0;
-}
-
-static int parse_mountinfo(const char *text, const char *prefix, const struct self_cgroups *sc,
-			   struct cgroup_env *env, struct err_ctx *reterr)
-{
-	_cleanup_free_ char *copy = strdup(text);
-	char *rest = copy, *line;
-	unsigned lineno = 0;
-
-	if (!copy)
-		return err_set(reterr, ENOMEM, "out of memory");
-	while ((line = strsep(&rest, "\n"))) {
-		lineno++;
-		if (*line == '\0')
-			continue;
-		if (parse_mount_line(line, prefix, sc, env) < 0)
-			return err_set(reterr, EINVAL, "/proc/self/mountinfo line %u: malformed",
-				       lineno);
-	}
+	match_mount(mc->prefix, f[3], f[4], post[0], post[2], mc->sc, mc->env);
 	return 0;
 }
 
@@ -284,6 +276,7 @@ int cgroup_detect(const char *mountinfo, const char *self_cgroup, const char *pr
 		  struct cgroup_env *ret, struct err_ctx *reterr)
 {
 	_cleanup_free_ struct self_cgroups *sc = calloc(1, sizeof(*sc));
+	struct mount_ctx mc = {prefix, sc, ret};
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -292,10 +285,10 @@ int cgroup_detect(const char *mountinfo, const char *self_cgroup, const char *pr
 		return err_set(reterr, ENOMEM, "out of memory");
 	if (strlen(prefix) >= PATH_MAX / 2)
 		return err_set(reterr, ENAMETOOLONG, "cgroup prefix '%s' is too long", prefix);
-	r = parse_self_cgroup(self_cgroup, sc, reterr);
+	r = parse_lines(self_cgroup, "/proc/self/cgroup", parse_cgroup_line, sc, reterr);
 	if (r < 0)
 		return r;
-	r = parse_mountinfo(mountinfo, prefix, sc, ret, reterr);
+	r = parse_lines(mountinfo, "/proc/self/mountinfo", parse_mount_line, &mc, reterr);
 	if (r < 0)
 		return r;
 	if (ret->v2_found)

@@ -10,20 +10,11 @@
 static void try_clone3(const char *what, unsigned long long flags)
 {
 	struct clone_args args;
-	long pid;
-	int err;
 
 	memset(&args, 0, sizeof(args));
 	args.flags = flags;
 	args.exit_signal = SIGCHLD;
-	esc_begin(what);
-	pid = syscall(SYS_clone3, &args, sizeof(args));
-	err = errno;
-	if (pid == 0)
-		_exit(0); /* the new child must not touch the shared tally */
-	esc_note(what, pid, err);
-	if (pid > 0)
-		waitpid((pid_t)pid, NULL, 0);
+	esc_try_fork(what, SYS_clone3, (unsigned long)&args, sizeof(args));
 }
 
 static int attack(int argc, char **argv)

@@ -4,19 +4,10 @@
 
 #include "escape.h"
 
+/* No new stack, parent and child tids or TLS: a fork with extra flags. */
 static void try_clone(const char *what, unsigned long flags)
 {
-	long pid;
-	int err;
-
-	esc_begin(what);
-	pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0UL);
-	err = errno;
-	if (pid == 0)
-		_exit(0); /* the new child must not touch the shared tally */
-	esc_note(what, pid, err);
-	if (pid > 0)
-		waitpid((pid_t)pid, NULL, 0);
+	esc_try_fork(what, SYS_clone, flags | SIGCHLD, 0UL);
 }
 
 static int attack(int argc, char **argv)

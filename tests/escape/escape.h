@@ -292,6 +292,26 @@ static inline int esc_main(int argc, char **argv, int (*attack)(int, char **))
 	return esc_t->verdict;
 }
 
+/*
+ * Records one variant of a syscall that forks like clone(2) or clone3(2)
+ * (nr with arguments a1, a2): a new child shares the tally page, so it leaves
+ * at once without touching it, and the parent reaps it.
+ */
+static inline void esc_try_fork(const char *what, long nr, unsigned long a1, unsigned long a2)
+{
+	long pid;
+	int err;
+
+	esc_begin(what);
+	pid = syscall(nr, a1, a2, 0UL, 0UL, 0UL);
+	err = errno;
+	if (pid == 0)
+		_exit(0);
+	esc_note(what, pid, err);
+	if (pid > 0)
+		waitpid((pid_t)pid, NULL, 0);
+}
+
 /* Opens path with flags; a success is recorded as an escape and closed. */
 static inline void esc_try_open(const char *path, int flags)
 {

@@ -11,6 +11,21 @@
 #include "common/err.h"
 #include "policy/policy.h"
 
+/*
+ * The syscalls the default policy denies outright with EPERM: no allow-side
+ * group may contain them either (test_syscalls.c adds the rest of its list).
+ */
+#define DEFAULT_EPERM_DENIED                                                                       \
+	"unshare", "setns", "mount", "umount2", "pivot_root", "fsopen", "fsmount", "fsconfig",     \
+		"fspick", "move_mount", "open_tree", "mount_setattr", "bpf", "perf_event_open",    \
+		"userfaultfd", "keyctl", "add_key", "request_key", "ptrace", "process_vm_readv",   \
+		"process_vm_writev", "kexec_load", "kexec_file_load", "init_module",               \
+		"finit_module", "delete_module", "open_by_handle_at", "name_to_handle_at",         \
+		"io_uring_setup", "io_uring_enter", "io_uring_register", "reboot", "swapon",       \
+		"swapoff", "acct", "quotactl", "syslog", "iopl", "ioperm", "lookup_dcookie",       \
+		"chroot", "setdomainname", "sethostname", "clock_settime", "settimeofday",         \
+		"adjtimex", "vhangup", "nfsservctl", "uselib", "kcmp"
+
 /* tests/fixtures, from VMSB_FIXTURES (set by `make check-unit`) or relative to cwd. */
 static inline const char *fixtures_dir(void)
 {
