@@ -307,3 +307,28 @@ Test(limits_plan, avail_follows_cgroup_env)
 	cr_expect_eq(a.ctrl[CGROUP_CTRL_CPU], CGROUP_NONE);
 	cr_expect_eq(a.ctrl[CGROUP_CTRL_CPUACCT], CGROUP_V2);
 }
+
+Test(limits_plan, cgroup1_leaves_only_for_controllers_that_enforce_a_limit)
+{
+	/* Each v1 join waits for an RCU grace period: accounting alone is not worth it. */
+	struct policy_limits only_memory = {.memory_bytes = 64u << 20};
+	struct limits_avail a = avail_all(CGROUP_V1);
+	struct limits_plan p;
+
+	cr_assert_eq(limits_plan_make(&only_memory, &a, &p, NULL), 0);
+	cr_expect_eq(p.cgroup.use[CGROUP_CTRL_MEMORY], CGROUP_V1);
+	cr_expect_eq(p.cgroup.use[CGROUP_CTRL_PIDS], CGROUP_NONE);
+	cr_expect_eq(p.cgroup.use[CGROUP_CTRL_CPU], CGROUP_NONE);
+	cr_expect_eq(p.cgroup.use[CGROUP_CTRL_CPUACCT], CGROUP_NONE);
+}
+
+Test(limits_plan, cgroup2_leaf_is_used_for_accounting_even_without_limits)
+{
+	struct policy_limits none = {0};
+	struct limits_avail a = avail_all(CGROUP_V2);
+	struct limits_plan p;
+
+	cr_assert_eq(limits_plan_make(&none, &a, &p, NULL), 0);
+	for (int c = 0; c < _CGROUP_CTRL_MAX; c++)
+		cr_expect_eq(p.cgroup.use[c], CGROUP_V2, "controller %d", c);
+}
