@@ -156,7 +156,8 @@ static void finish_report(struct run_ctx *c, const struct instance *inst, struct
 	json_t *limits = NULL, *usage = NULL;
 
 	limits_finish(&c->limits, &obs->rusage, obs, &limits, &usage);
-	explain_outcome(inst, obs);
+	if (inst->pid > 0)
+		explain_outcome(inst, obs);
 	struct report_input in = {
 		.policy = c->policy,
 		.inst = inst,
@@ -200,6 +201,12 @@ static int run_instance(struct run_ctx *c)
 		log_errno(LOG_LEVEL_ERROR, err.code, "%s", err.msg);
 		if (hint)
 			log_msg(LOG_LEVEL_ERROR, "%s", hint);
+		/* Nothing ran, but the caller still gets its report. */
+		obs.have_report = true;
+		obs.report.stage = CHILD_STAGE_SYNC;
+		obs.report.err = err.code;
+		snprintf(obs.report.msg, sizeof(obs.report.msg), "%s", err.msg);
+		finish_report(c, &inst, &obs);
 		return VMSB_EXIT_SETUP;
 	}
 	r = loop_run(&inst, &lo, &obs, &err);

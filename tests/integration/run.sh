@@ -18,6 +18,7 @@ cp -r "$BUILD/escape" "$stage/escape"
 cp -r "$here" "$stage/tests/integration"
 cp -r "$here/../fixtures" "$stage/tests/fixtures"
 cp -r "$here/../policies" "$stage/tests/policies"
+cp -r "$here/../../policy/examples" "$stage/examples"
 chmod -R a+rX "$stage"
 chmod 0755 "$stage"
 
