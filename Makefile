@@ -7,7 +7,7 @@ BUILD   ?= build
 CC      ?= gcc
 SANITIZE ?=
 
-PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 jansson
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 jansson sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
