@@ -140,6 +140,52 @@ struct policy_environment {
 	size_t n_set;
 };
 
+/* Broker (issue 4): what an instance may ask the supervisor to do for it. */
+enum policy_effect {
+	POLICY_EFFECT_LOG = 1u << 0,      /* "log": write to the instance's execution log */
+	POLICY_EFFECT_CAP = 1u << 1,      /* "cap": list, attenuate, revoke its capabilities */
+	POLICY_EFFECT_REGISTER = 1u << 2, /* "register": register.* operations */
+	POLICY_EFFECT_FS_OPEN = 1u << 3,  /* "fs.open": open files beneath a granted root */
+};
+
+enum policy_grant_kind {
+	POLICY_GRANT_REGISTER, /* "register:NAME", NAME may end in a "*" segment */
+	POLICY_GRANT_FS,       /* "fs:/absolute/host/dir" */
+	_POLICY_GRANT_KIND_MAX,
+};
+
+/* Same bit values as the wire protocol's WIRE_RIGHT_* (common/wire.h). */
+enum policy_right {
+	POLICY_RIGHT_READ = 1u << 0,
+	POLICY_RIGHT_WRITE = 1u << 1,
+	POLICY_RIGHT_CREATE = 1u << 2,
+	POLICY_RIGHT_CONSUME = 1u << 3,
+	POLICY_RIGHT_TRANSFER = 1u << 4,
+	POLICY_RIGHT_ATTENUATE = 1u << 5,
+};
+
+struct policy_grant {
+	enum policy_grant_kind kind;
+	char *name;      /* register name pattern, or normalised absolute host directory */
+	uint32_t rights; /* POLICY_RIGHT_* */
+};
+
+enum policy_malformed_action {
+	POLICY_MALFORMED_ERROR, /* reply with a typed error, count a security event */
+	POLICY_MALFORMED_KILL,  /* end the instance */
+	_POLICY_MALFORMED_MAX,
+};
+
+struct policy_broker {
+	uint32_t effects; /* POLICY_EFFECT_*; 0 = no broker socket at all */
+	struct policy_grant *grants;
+	size_t n_grants;
+	char *store_path; /* NULL: $XDG_STATE_HOME/vmsandbox/registers.db */
+	uint64_t max_storage_operations; /* 0 = unlimited */
+	uint64_t max_bytes;              /* bytes read + written through the broker; 0 = unlimited */
+	enum policy_malformed_action on_malformed;
+};
+
 struct policy {
 	char *name;           /* $.name, or the file's base name */
 	char *origin;         /* file path, or "<default>" */
@@ -159,6 +205,7 @@ struct policy {
 	uint64_t caps_keep; /* bit N = keep capability N; default 0 */
 	bool landlock;      /* best effort mirror of the view */
 	struct policy_limits limits;
+	struct policy_broker broker;
 };
 
 /* Parses the embedded default. */
