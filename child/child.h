@@ -25,12 +25,20 @@ struct child_config {
 	int stdin_fd;          /* becomes fd 0 of the payload */
 	int stdout_fd;         /* becomes fd 1 */
 	int stderr_fd;         /* becomes fd 2 */
+	int broker_fd;         /* becomes CHILD_BROKER_FD in the payload, or -1 without a broker */
 	bool privileged;       /* supervisor is root: setgroups(0) and switch to the mapped uid */
 	const struct child_rlimit *rlimits; /* the limits plan's rlimits, set in the payload */
 	size_t n_rlimits;
 	int landlock_abi;      /* 0 = unavailable or disabled */
 	char instance_id[33];  /* hex, for messages */
 };
+
+/* The payload's end of the broker socket, announced in VMSANDBOX_BROKER_FD. */
+#define CHILD_BROKER_FD 3
+
+/* Every fd the supervisor hands the child sits at or above this, so the
+ * payload's fixed numbers (0-2, CHILD_BROKER_FD) are free to take. */
+#define CHILD_FD_FLOOR 10
 
 /* The instance's pid 1: never returns. */
 __attribute__((noreturn)) void child_main(const struct child_config *cfg);

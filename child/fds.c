@@ -86,6 +86,10 @@ int child_fds_setup(const struct child_config *cfg, struct err_ctx *reterr)
 	 */
 	if (close_range(3, UINT_MAX, CLOSE_RANGE_CLOEXEC) < 0)
 		return err_set(reterr, errno, "cannot mark descriptors close-on-exec");
+	/* The one descriptor beyond 0-2 that survives exec; dup2 clears CLOEXEC. */
+	if (cfg->broker_fd >= 0 && dup2(cfg->broker_fd, CHILD_BROKER_FD) < 0)
+		return err_set(reterr, errno, "cannot install the broker socket as fd %d",
+			       CHILD_BROKER_FD);
 	/* A new session has no controlling terminal: TIOCSTI has nothing to inject into. */
 	if (setsid() < 0)
 		return err_set(reterr, errno, "cannot start a new session");

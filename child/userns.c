@@ -41,7 +41,8 @@ int child_sync_wait(const struct child_config *cfg, struct err_ctx *reterr)
 			    cfg->sync_fd,
 			    cfg->stdin_fd,
 			    cfg->stdout_fd,
-			    cfg->stderr_fd};
+			    cfg->stderr_fd,
+			    cfg->broker_fd};
 	int r;
 
 	/*

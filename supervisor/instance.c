@@ -59,6 +59,7 @@ struct spawn_fds {
 	int sync[2];
 	int out[2];
 	int err[2];
+	int broker[2]; /* -1 without a broker */
 };
 
 static void spawn_fds_close(struct spawn_fds *f)
@@ -72,18 +73,32 @@ static void spawn_fds_close(struct spawn_fds *f)
 		}
 }
 
-static int spawn_fds_open(struct spawn_fds *f, struct err_ctx *reterr)
+static int spawn_fds_open(struct spawn_fds *f, bool broker, struct err_ctx *reterr)
 {
 	memset(f, 0xff, sizeof(*f));
 	if (pipe2(f->report, O_CLOEXEC) < 0 || pipe2(f->out, O_CLOEXEC) < 0 ||
 	    pipe2(f->err, O_CLOEXEC) < 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->sync) < 0) {
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->sync) < 0 ||
+	    (broker && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->broker) < 0)) {
 		int saved = errno;
 
 		spawn_fds_close(f);
 		return err_set(reterr, saved, "cannot create the instance's pipes");
 	}
 	return 0;
+}
+
+/* Moves fd to CHILD_FD_FLOOR or above (or keeps -1); on failure the child's
+ * first step fails on the bad descriptor and reports. */
+static int above_floor(int fd)
+{
+	int moved;
+
+	if (fd < 0 || fd >= CHILD_FD_FLOOR)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_FD_FLOOR);
+	close(fd);
+	return moved;
 }
 
 /* Runs in the freshly cloned child: keep only the child's ends, then set up. */
@@ -94,11 +109,14 @@ __attribute__((noreturn)) static void child_entry(struct child_config *cfg, stru
 	close(f->sync[0]);
 	close(f->out[0]);
 	close(f->err[0]);
+	if (f->broker[0] >= 0)
+		close(f->broker[0]);
 	sigprocmask(SIG_SETMASK, saved_mask, NULL);
-	cfg->report_fd = f->report[1];
-	cfg->sync_fd = f->sync[1];
-	cfg->stdout_fd = f->out[1];
-	cfg->stderr_fd = f->err[1];
+	cfg->report_fd = above_floor(f->report[1]);
+	cfg->sync_fd = above_floor(f->sync[1]);
+	cfg->stdout_fd = above_floor(f->out[1]);
+	cfg->stderr_fd = above_floor(f->err[1]);
+	cfg->broker_fd = above_floor(f->broker[1]);
 	child_main(cfg);
 }
 
@@ -207,9 +225,10 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 
 	memset(ret, 0, sizeof(*ret));
 	ret->pidfd = ret->sync_fd = ret->report_fd = ret->out_fd = ret->err_fd = -1;
+	ret->broker_fd = -1;
 	snprintf(ret->id, sizeof(ret->id), "%s", req->instance_id);
 	memcpy(cfg.instance_id, ret->id, sizeof(cfg.instance_id));
-	r = spawn_fds_open(&f, reterr);
+	r = spawn_fds_open(&f, req->policy->broker.effects != 0, reterr);
 	if (r < 0)
 		return r;
 
@@ -240,6 +259,7 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 	ret->sync_fd = take_fd(f.sync[0]);
 	ret->out_fd = take_fd(f.out[0]);
 	ret->err_fd = take_fd(f.err[0]);
+	ret->broker_fd = take_fd(f.broker[0]);
 	spawn_fds_close(&f); /* the child's ends: ours must not keep pipes open */
 
 	r = release_child(req, ret, reterr);
@@ -256,7 +276,7 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 void instance_close(struct instance *inst)
 {
 	int *fds[] = { &inst->pidfd, &inst->sync_fd, &inst->report_fd, &inst->out_fd,
-		       &inst->err_fd };
+		       &inst->err_fd, &inst->broker_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {

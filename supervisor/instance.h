@@ -19,6 +19,7 @@ struct instance {
 	int sync_fd;        /* supervisor end of the sync pair (go byte out, exit status in) */
 	int report_fd;      /* read end of the child's error pipe: EOF = exec happened */
 	int out_fd, err_fd; /* read ends of the instance's stdout and stderr pipes */
+	int broker_fd;      /* supervisor end of the broker socket, or -1 without a broker */
 	uint32_t host_uid, host_gid;
 	bool privileged;
 	struct timespec started; /* CLOCK_MONOTONIC at clone */

@@ -30,6 +30,7 @@ enum loop_source {
 	SRC_WALL,
 	SRC_GRACE,
 	SRC_CPU,
+	SRC_BROKER,
 	_SRC_MAX,
 };
 
@@ -205,6 +206,7 @@ static void on_pidfd(struct loop *l)
 	loop_drop(l, SRC_WALL);
 	loop_drop(l, SRC_GRACE);
 	loop_drop(l, SRC_CPU);
+	loop_drop(l, SRC_BROKER); /* nobody is left to answer */
 }
 
 static void on_signal(struct loop *l)
@@ -278,6 +280,12 @@ static void dispatch(struct loop *l, enum loop_source src)
 	case SRC_CPU:
 		on_cpu(l);
 		break;
+	case SRC_BROKER:
+		if (l->opts->broker_serve(l->opts->broker_ctx) < 0) {
+			loop_drop(l, SRC_BROKER);
+			kill_for(l, RUN_KILL_BROKER);
+		}
+		break;
 	case _SRC_MAX:
 		break;
 	}
@@ -317,6 +325,8 @@ static int loop_setup(struct loop *l, struct err_ctx *reterr)
 		fd = timer_new(o->wall_ms, 0);
 		r |= fd < 0 ? fd : loop_add(l, SRC_WALL, fd, true);
 	}
+	if (inst->broker_fd >= 0 && o->broker_serve)
+		r |= loop_add(l, SRC_BROKER, inst->broker_fd, false);
 	if (o->cpu_ms && o->cpu_sampler && o->cpu_poll_ms) {
 		fd = timer_new(o->cpu_poll_ms, o->cpu_poll_ms);
 		r |= fd < 0 ? fd : loop_add(l, SRC_CPU, fd, true);

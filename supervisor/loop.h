@@ -25,6 +25,10 @@ struct loop_options {
 	uint64_t cpu_poll_ms;
 	loop_cpu_sampler cpu_sampler;
 	void *cpu_ctx;
+	/* Broker requests on inst->broker_fd: served when readable; a negative
+	 * return ends the instance (a malformed request under "kill"). */
+	int (*broker_serve)(void *ctx);
+	void *broker_ctx;
 };
 
 /*

@@ -22,6 +22,7 @@ static const char *const status_names[_RUN_STATUS_MAX] = {
 	[RUN_STATUS_PIDS_LIMIT] = "pids_limit",
 	[RUN_STATUS_OUTPUT_LIMIT] = "output_limit",
 	[RUN_STATUS_FILE_SIZE_LIMIT] = "file_size_limit",
+	[RUN_STATUS_BROKER_VIOLATION] = "broker_violation",
 };
 
 const char *outcome_status_name(enum run_status status)
@@ -79,6 +80,8 @@ enum run_status outcome_status(const struct run_observed *obs)
 		return RUN_STATUS_CPU_LIMIT;
 	case RUN_KILL_OUTPUT:
 		return RUN_STATUS_OUTPUT_LIMIT;
+	case RUN_KILL_BROKER:
+		return RUN_STATUS_BROKER_VIOLATION;
 	case RUN_KILL_NONE:
 	case _RUN_KILL_REASON_MAX:
 		break;
@@ -120,6 +123,7 @@ int outcome_exit_code(const struct run_observed *obs)
 	case RUN_STATUS_PIDS_LIMIT:
 	case RUN_STATUS_OUTPUT_LIMIT:
 	case RUN_STATUS_FILE_SIZE_LIMIT:
+	case RUN_STATUS_BROKER_VIOLATION:
 	case _RUN_STATUS_MAX:
 		break;
 	}

@@ -22,6 +22,7 @@ enum run_status {
 	RUN_STATUS_PIDS_LIMIT,
 	RUN_STATUS_OUTPUT_LIMIT,
 	RUN_STATUS_FILE_SIZE_LIMIT,
+	RUN_STATUS_BROKER_VIOLATION,
 	_RUN_STATUS_MAX,
 };
 
@@ -31,6 +32,7 @@ enum run_kill_reason {
 	RUN_KILL_TIMEOUT,
 	RUN_KILL_CPU,
 	RUN_KILL_OUTPUT,
+	RUN_KILL_BROKER, /* a malformed broker request under on_malformed "kill" */
 	_RUN_KILL_REASON_MAX,
 };
 

@@ -98,6 +98,10 @@ static void explain_outcome(const struct instance *inst, const struct run_observ
 	case RUN_STATUS_FILE_SIZE_LIMIT:
 		log_msg(LOG_LEVEL_ERROR, "instance %s: file size limit reached", inst->id);
 		break;
+	case RUN_STATUS_BROKER_VIOLATION:
+		log_msg(LOG_LEVEL_ERROR, "instance %s: killed for a malformed broker request",
+			inst->id);
+		break;
 	case RUN_STATUS_SIGNALED:
 		log_msg(LOG_LEVEL_INFO, "instance %s: killed by signal %d (SIG%s)", inst->id, sig,
 			sigabbrev_np(sig));

@@ -110,3 +110,12 @@ Test(outcome, every_status_has_a_name)
 	for (int s = 0; s < _RUN_STATUS_MAX; s++)
 		cr_expect_str_neq(outcome_status_name(s), "unknown", "status %d has no name", s);
 }
+
+Test(outcome, broker_kill_is_a_broker_violation)
+{
+	struct run_observed o = { .init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_BROKER };
+
+	cr_expect_eq(outcome_status(&o), RUN_STATUS_BROKER_VIOLATION);
+	cr_expect_str_eq(outcome_status_name(outcome_status(&o)), "broker_violation");
+	cr_expect_eq(outcome_exit_code(&o), 137);
+}
