@@ -469,6 +469,8 @@ int policy_convert(json_t *root, const char *origin, struct policy *p, struct er
 		P("capabilities", FIELD_CUSTOM, caps_keep, conv_capabilities),
 		P("landlock", FIELD_BOOL, landlock, NULL),
 		P("limits", FIELD_CUSTOM, limits, conv_limits),
+		/* Optional: the default has none, and no broker section means no broker. */
+		{"broker", FIELD_CUSTOM, offsetof(struct policy, broker), conv_broker, true},
 	};
 #undef P
 	struct conv c = {.origin = origin, .reterr = reterr};

@@ -230,6 +230,58 @@ static json_t *limits_json(const struct policy_limits *l)
 			 duration_json(l->grace_ms), "require_cgroup", (int)l->require_cgroup);
 }
 
+/* The names of the set bits of a flag word, in bit order. */
+static json_t *flags_json(uint32_t set, const char *(*name)(uint32_t bit))
+{
+	json_t *a = json_array();
+	bool ok = a != NULL;
+	unsigned bit;
+
+	for (bit = 0; ok && bit < 32; bit++)
+		if (set & (UINT32_C(1) << bit))
+			ok = push(a, json_string(name(UINT32_C(1) << bit)));
+	return finish(a, ok);
+}
+
+static const char *effect_name(uint32_t bit)
+{
+	return policy_effect_name((enum policy_effect)bit);
+}
+
+static const char *right_name(uint32_t bit)
+{
+	return policy_right_name((enum policy_right)bit);
+}
+
+static json_t *grant_json(const struct policy_grant *g)
+{
+	_cleanup_free_ char *resource = NULL;
+
+	if (asprintf(&resource, "%s:%s", policy_grant_kind_name(g->kind), g->name) < 0)
+		return NULL;
+	return json_pack("{s:s,s:o}", "resource", resource, "rights",
+			 flags_json(g->rights, right_name));
+}
+
+/* Printed even when empty, so that --print shows the broker is off. */
+static json_t *broker_json(const struct policy_broker *b)
+{
+	json_t *grants = json_array();
+	json_t *o =
+		json_pack("{s:o,s:o,s:{s:o,s:o}}", "effects", flags_json(b->effects, effect_name),
+			  "grants", grants, "quotas", "storage_operations",
+			  u64_json(b->max_storage_operations), "bytes", u64_json(b->max_bytes));
+	bool ok = o != NULL;
+	size_t i;
+
+	for (i = 0; ok && i < b->n_grants; i++)
+		ok = push(grants, grant_json(&b->grants[i]));
+	if (ok && b->store_path)
+		ok = put(o, "store", json_string(b->store_path));
+	ok = ok && put(o, "on_malformed", json_string(policy_malformed_name(b->on_malformed)));
+	return finish(o, ok);
+}
+
 static json_t *host_id_json(int64_t id)
 {
 	return id == POLICY_ID_AUTO ? json_string("auto") : json_integer(id);
@@ -239,7 +291,7 @@ static json_t *policy_json(const struct policy *p)
 {
 	return json_pack(
 		"{s:i,s:s,s:{s:b,s:b,s:b,s:b,s:b,s:b},s:s,s:{s:I,s:I,s:o,s:o},s:s,s:s,s:o,s:o,s:o,"
-		"s:o,s:b,s:o}",
+		"s:o,s:b,s:o,s:o}",
 		"version", 1, "name", p->name, "namespaces", "user", (int)p->ns.user, "mount",
 		(int)p->ns.mount, "pid", (int)p->ns.pid, "ipc", (int)p->ns.ipc, "uts",
 		(int)p->ns.uts, "cgroup", (int)p->ns.cgroup, "network", policy_net_name(p->net),
@@ -248,7 +300,7 @@ static json_t *policy_json(const struct policy *p)
 		"hostname", p->hostname, "cwd", p->cwd, "filesystem", filesystem_json(p),
 		"environment", env_json(&p->env), "syscalls", syscalls_json(&p->syscalls),
 		"capabilities", caps_json(p->caps_keep), "landlock", (int)p->landlock, "limits",
-		limits_json(&p->limits));
+		limits_json(&p->limits), "broker", broker_json(&p->broker));
 }
 
 int policy_dump(const struct policy *p, char **ret_text)

@@ -34,6 +34,11 @@ static inline void policy_json_decrefp(json_t **j)
 #define POLICY_MAX_ENV_VALUE 32768
 #define POLICY_MAX_ERRNO 4095
 #define POLICY_MAX_ID 4294967294u /* (uid_t)-1 is "no id" to the kernel */
+#define POLICY_MAX_GRANTS 64
+#define POLICY_MAX_REGISTER_NAME 255
+/* Every POLICY_EFFECT_* and POLICY_RIGHT_* bit this version knows. */
+#define POLICY_EFFECTS_ALL 0xfu
+#define POLICY_RIGHTS_ALL 0x3fu
 
 /* A JSON path such as "$.filesystem.mounts[2].dest", built while walking. */
 struct jpath {
@@ -116,6 +121,14 @@ int conv_errno(struct conv *c, json_t *v, void *dst);
 int conv_syscall_names(struct conv *c, json_t *v, int **ret_nrs, size_t *ret_n);
 /* $.syscalls.deny into struct policy_syscalls; see convert_rules.c. */
 int conv_deny(struct conv *c, json_t *v, void *dst);
+/* $.broker into struct policy_broker; see convert_broker.c. */
+int conv_broker(struct conv *c, json_t *v, void *dst);
+
+/* NULL when path is absolute and normalised, else what is wrong with it (validate.c). */
+const char *policy_path_problem(const char *path);
+/* The broker section's value and cross-field rules (validate_broker.c). */
+int policy_validate_broker(const struct policy_broker *b, const char *origin,
+			   struct err_ctx *reterr);
 
 /* Name tables shared by the converter, the validator and the dump (names.c). */
 int policy_action_from_name(const char *name, enum policy_action *ret);
@@ -127,5 +140,9 @@ const char *policy_output_name(enum policy_output_action a);
 int policy_output_from_name(const char *name, enum policy_output_action *ret);
 int policy_errno_from_name(const char *name, int *ret);
 const char *policy_errno_name(int err);
+int policy_effect_from_name(const char *name, uint32_t *ret);
+int policy_right_from_name(const char *name, uint32_t *ret);
+int policy_grant_kind_from_name(const char *name, enum policy_grant_kind *ret);
+int policy_malformed_from_name(const char *name, enum policy_malformed_action *ret);
 
 #endif

@@ -41,6 +41,27 @@ static const char *const output_names[_POLICY_OUTPUT_MAX] = {
 	[POLICY_OUTPUT_TRUNCATE] = "truncate",
 };
 
+/* Effects and rights are bit flags: these tables are indexed by bit number. */
+static const char *const effect_names[] = {"log", "cap", "register", "fs.open"};
+
+static const char *const right_names[] = {"read",    "write",	 "create",
+					  "consume", "transfer", "attenuate"};
+
+_Static_assert((1u << ARRAY_SIZE(effect_names)) - 1 == POLICY_EFFECTS_ALL, "one name per effect");
+_Static_assert((1u << ARRAY_SIZE(right_names)) - 1 == POLICY_RIGHTS_ALL, "one name per right");
+_Static_assert(POLICY_EFFECT_FS_OPEN << 1 == POLICY_EFFECTS_ALL + 1, "effect bits changed");
+_Static_assert(POLICY_RIGHT_ATTENUATE << 1 == POLICY_RIGHTS_ALL + 1, "right bits changed");
+
+static const char *const grant_kind_names[_POLICY_GRANT_KIND_MAX] = {
+	[POLICY_GRANT_REGISTER] = "register",
+	[POLICY_GRANT_FS] = "fs",
+};
+
+static const char *const malformed_names[_POLICY_MALFORMED_MAX] = {
+	[POLICY_MALFORMED_ERROR] = "error",
+	[POLICY_MALFORMED_KILL] = "kill",
+};
+
 static int index_of(const char *const *table, size_t n, const char *name)
 {
 	size_t i;
@@ -198,4 +219,72 @@ const char *policy_errno_name(int err)
 		if (errnos[i].value == err)
 			return errnos[i].name;
 	return NULL;
+}
+
+/* The name of a single bit of a flag table, NULL for zero or several bits. */
+static const char *bit_name(const char *const *table, size_t n, uint32_t bit)
+{
+	if (bit == 0 || (bit & (bit - 1)) != 0)
+		return NULL;
+	return name_of(table, n, (unsigned)__builtin_ctz(bit));
+}
+
+static int bit_from_name(const char *const *table, size_t n, const char *name, uint32_t *ret)
+{
+	int i = index_of(table, n, name);
+
+	if (i < 0)
+		return i;
+	*ret = UINT32_C(1) << i;
+	return 0;
+}
+
+const char *policy_effect_name(enum policy_effect effect)
+{
+	return bit_name(effect_names, ARRAY_SIZE(effect_names), effect);
+}
+
+int policy_effect_from_name(const char *name, uint32_t *ret)
+{
+	return bit_from_name(effect_names, ARRAY_SIZE(effect_names), name, ret);
+}
+
+const char *policy_right_name(enum policy_right right)
+{
+	return bit_name(right_names, ARRAY_SIZE(right_names), right);
+}
+
+int policy_right_from_name(const char *name, uint32_t *ret)
+{
+	return bit_from_name(right_names, ARRAY_SIZE(right_names), name, ret);
+}
+
+const char *policy_grant_kind_name(enum policy_grant_kind kind)
+{
+	return name_of(grant_kind_names, ARRAY_SIZE(grant_kind_names), kind);
+}
+
+int policy_grant_kind_from_name(const char *name, enum policy_grant_kind *ret)
+{
+	int i = index_of(grant_kind_names, ARRAY_SIZE(grant_kind_names), name);
+
+	if (i < 0)
+		return i;
+	*ret = (enum policy_grant_kind)i;
+	return 0;
+}
+
+const char *policy_malformed_name(enum policy_malformed_action a)
+{
+	return name_of(malformed_names, ARRAY_SIZE(malformed_names), a);
+}
+
+int policy_malformed_from_name(const char *name, enum policy_malformed_action *ret)
+{
+	int i = index_of(malformed_names, ARRAY_SIZE(malformed_names), name);
+
+	if (i < 0)
+		return i;
+	*ret = (enum policy_malformed_action)i;
+	return 0;
 }

@@ -42,6 +42,10 @@ struct policy *policy_free(struct policy *p)
 	for (i = 0; i < p->syscalls.n_deny; i++)
 		free(p->syscalls.deny[i].name);
 	free(p->syscalls.deny);
+	for (i = 0; i < p->broker.n_grants; i++)
+		free(p->broker.grants[i].name);
+	free(p->broker.grants);
+	free(p->broker.store_path);
 	free(p);
 	return NULL;
 }

@@ -250,5 +250,10 @@ int policy_parse_duration(const char *text, uint64_t *ret_ms);
 const char *policy_net_name(enum policy_net net);
 int policy_net_from_name(const char *name, enum policy_net *ret);
 const char *policy_action_name(enum policy_action action);
+/* Names of the broker section's words; NULL for a value that has none (or several bits). */
+const char *policy_effect_name(enum policy_effect effect);
+const char *policy_right_name(enum policy_right right);
+const char *policy_grant_kind_name(enum policy_grant_kind kind);
+const char *policy_malformed_name(enum policy_malformed_action a);
 
 #endif

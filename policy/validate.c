@@ -42,8 +42,7 @@ static int vfail(struct vctx *v, int code, const char *path, const char *fmt, ..
 	return policy_fail(v->reterr, code, v->origin, path, "%s", msg);
 }
 
-/* NULL when path is absolute and normalised, else what is wrong with it. */
-static const char *path_problem(const char *path)
+const char *policy_path_problem(const char *path)
 {
 	const char *c, *next;
 	size_t len;
@@ -116,7 +115,7 @@ static int check_identity(struct vctx *v, const struct policy *p)
 	if (!hostname_ok(p->hostname))
 		return vfail(v, EINVAL, "$.hostname",
 			     "must be 1 to 64 characters of letters, digits, '-' and '.'");
-	why = path_problem(p->cwd);
+	why = policy_path_problem(p->cwd);
 	if (why)
 		return vfail(v, EINVAL, "$.cwd", "%s", why);
 	if (!p->ns.user)
@@ -161,7 +160,7 @@ static int check_mount(struct vctx *v, size_t i, const struct policy_mount *m)
 	if ((unsigned)m->kind >= _POLICY_MOUNT_KIND_MAX)
 		return vfail(v, EINVAL, "$.filesystem.mounts", "entry %zu: unknown type", i);
 	snprintf(path, sizeof(path), "$.filesystem.mounts[%zu].dest", i);
-	why = path_problem(m->dest);
+	why = policy_path_problem(m->dest);
 	if (why)
 		return vfail(v, EINVAL, path, "%s", why);
 	if (strcmp(m->dest, "/") == 0)
@@ -170,7 +169,7 @@ static int check_mount(struct vctx *v, size_t i, const struct policy_mount *m)
 	case POLICY_MOUNT_BIND_RO:
 	case POLICY_MOUNT_BIND_RW:
 		snprintf(path, sizeof(path), "$.filesystem.mounts[%zu].source", i);
-		why = path_problem(m->source);
+		why = policy_path_problem(m->source);
 		if (why)
 			return vfail(v, EINVAL, path, "%s", why);
 		return check_bind_source(v, path, m);
@@ -339,5 +338,7 @@ int policy_validate(const struct policy *p, struct err_ctx *reterr)
 		r = check_syscalls(&v, &p->syscalls);
 	if (r >= 0)
 		r = check_limits(&v, p);
+	if (r >= 0)
+		r = policy_validate_broker(&p->broker, v.origin, reterr);
 	return r;
 }

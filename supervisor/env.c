@@ -61,6 +61,24 @@ oom:
 	return -ENOMEM;
 }
 
+int env_add(char ***envp, const char *entry)
+{
+	size_t n = 0;
+	char **grown, *copy = strdup(entry);
+
+	while ((*envp)[n])
+		n++;
+	grown = copy ? realloc(*envp, (n + 2) * sizeof(char *)) : NULL;
+	if (!grown) {
+		free(copy);
+		return -ENOMEM;
+	}
+	grown[n] = copy;
+	grown[n + 1] = NULL;
+	*envp = grown;
+	return 0;
+}
+
 char **env_free(char **envp)
 {
 	for (char **e = envp; e && *e; e++)

@@ -12,6 +12,9 @@
 int env_build(const struct policy_environment *env, char *const *caller_env, char ***ret_envp)
 	__attribute__((warn_unused_result));
 
+/* Appends one "NAME=VALUE" entry (copied) to an envp from env_build. */
+int env_add(char ***envp, const char *entry) __attribute__((warn_unused_result));
+
 char **env_free(char **envp);
 
 #endif

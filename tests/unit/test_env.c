@@ -48,3 +48,16 @@ Test(env, kept_name_must_match_whole_name)
 	cr_expect_eq(count(envp), 0);
 	env_free(envp);
 }
+
+Test(env, add_appends_a_copy)
+{
+	struct policy_environment env = { NULL, 0, NULL, 0 };
+	char *caller[] = { NULL };
+	char **envp = NULL;
+
+	cr_assert_eq(env_build(&env, caller, &envp), 0);
+	cr_assert_eq(env_add(&envp, "VMSANDBOX_BROKER_FD=3"), 0);
+	cr_expect_eq(count(envp), 1);
+	cr_expect(has_entry(envp, "VMSANDBOX_BROKER_FD=3"));
+	env_free(envp);
+}

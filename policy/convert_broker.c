@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "policy/internal.h"
+
+/*
+ * $.broker: which effects an instance may ask the supervisor for, and the
+ * grants its capabilities are minted from. Every key is optional because
+ * the default has no broker section to merge with: absent means no broker.
+ * The form of names and paths is checked in validate_broker.c, which also
+ * runs after CLI flags.
+ */
+
+#define EFFECT_CHOICES "log, cap, register, fs.open"
+#define RIGHT_CHOICES "read, write, create, consume, transfer, attenuate"
+
+static int effect_lookup(const char *name, void *ret)
+{
+	return policy_effect_from_name(name, ret);
+}
+
+static int right_lookup(const char *name, void *ret)
+{
+	return policy_right_from_name(name, ret);
+}
+
+static int malformed_lookup(const char *name, void *ret)
+{
+	return policy_malformed_from_name(name, ret);
+}
+
+/*
+ * A list of flag words into a bit set. A word listed twice is an error that
+ * names the first place: it is most likely a typo for a word left out.
+ */
+static int conv_flag_list(struct conv *c, json_t *v, const char *what, const char *choices,
+			  int (*lookup)(const char *name, void *ret), uint32_t *ret)
+{
+	uint32_t set = 0, seen_at[32] = {0};
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v))
+		return conv_fail(c, EINVAL, "must be an array of %s names", what);
+	json_array_foreach(v, i, item)
+	{
+		size_t mark = jpath_index(&c->path, i);
+		uint32_t bit = 0;
+		int r;
+
+		r = conv_word(c, item, what, choices, lookup, &bit);
+		if (r < 0)
+			return r;
+		if (set & bit)
+			return conv_fail(c, EINVAL, "%s '%s' is listed twice (first at [%u])", what,
+					 json_string_value(item), seen_at[__builtin_ctz(bit)]);
+		set |= bit;
+		seen_at[__builtin_ctz(bit)] = (uint32_t)i;
+		jpath_pop(&c->path, mark);
+	}
+	*ret = set;
+	return 0;
+}
+
+static int conv_effects(struct conv *c, json_t *v, void *dst)
+{
+	return conv_flag_list(c, v, "effect", EFFECT_CHOICES, effect_lookup, dst);
+}
+
+static int conv_rights(struct conv *c, json_t *v, void *dst)
+{
+	int r = conv_flag_list(c, v, "right", RIGHT_CHOICES, right_lookup, dst);
+
+	if (r >= 0 && *(uint32_t *)dst == 0)
+		return conv_fail(c, EINVAL, "must name at least one right (%s)", RIGHT_CHOICES);
+	return r;
+}
+
+/* "KIND:NAME": the kind picks the table, the rest is checked by validate_broker.c. */
+static int conv_resource(struct conv *c, json_t *v, void *dst)
+{
+	struct policy_grant *g = dst;
+	const char *s, *colon;
+	char kind[16], q[48];
+	size_t n;
+	int r;
+
+	r = conv_string(c, v, SIZE_MAX, &s);
+	if (r < 0)
+		return r;
+	colon = strchr(s, ':');
+	if (!colon)
+		return conv_fail(c, EINVAL, "'%s' must be KIND:NAME (KIND: register, fs)",
+				 policy_quote(s, q, sizeof(q)));
+	n = (size_t)(colon - s);
+	/* A kind too long for the buffer is unknown too: the message shows its start. */
+	snprintf(kind, sizeof(kind), "%.*s", (int)n, s);
+	if (n >= sizeof(kind) || policy_grant_kind_from_name(kind, &g->kind) < 0)
+		return conv_fail(c, EINVAL, "unknown resource kind '%s' (register, fs)",
+				 policy_quote(kind, q, sizeof(q)));
+	free(g->name);
+	g->name = strdup(colon + 1);
+	if (!g->name)
+		return conv_fail(c, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int conv_grant(struct conv *c, json_t *v, struct policy_grant *g)
+{
+	static const struct field fields[] = {
+		{"resource", FIELD_CUSTOM, 0, conv_resource},
+		{"rights", FIELD_CUSTOM, offsetof(struct policy_grant, rights), conv_rights},
+	};
+
+	return conv_object(c, v, fields, ARRAY_SIZE(fields), g);
+}
+
+static int conv_grants(struct conv *c, json_t *v, void *dst)
+{
+	struct policy_broker *b = dst;
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v))
+		return conv_fail(c, EINVAL, "must be an array");
+	if (json_array_size(v) > POLICY_MAX_GRANTS)
+		return conv_fail(c, E2BIG, "too many grants (at most %d)", POLICY_MAX_GRANTS);
+	b->grants = calloc(json_array_size(v) + 1, sizeof(*b->grants));
+	if (!b->grants)
+		return conv_fail(c, ENOMEM, "out of memory");
+	json_array_foreach(v, i, item)
+	{
+		size_t mark = jpath_index(&c->path, i);
+		int r;
+
+		b->n_grants = i + 1; /* so that policy_free() sees a half-built entry */
+		r = conv_grant(c, item, &b->grants[i]);
+		if (r < 0)
+			return r;
+		jpath_pop(&c->path, mark);
+	}
+	return 0;
+}
+
+static int conv_quotas(struct conv *c, json_t *v, void *dst)
+{
+	static const struct field fields[] = {
+		{"storage_operations", FIELD_COUNT,
+		 offsetof(struct policy_broker, max_storage_operations), NULL, true},
+		{"bytes", FIELD_SIZE, offsetof(struct policy_broker, max_bytes), NULL, true},
+	};
+
+	return conv_object(c, v, fields, ARRAY_SIZE(fields), dst);
+}
+
+static int conv_on_malformed(struct conv *c, json_t *v, void *dst)
+{
+	return conv_word(c, v, "action", "error, kill", malformed_lookup, dst);
+}
+
+int conv_broker(struct conv *c, json_t *v, void *dst)
+{
+	static const struct field fields[] = {
+		{"effects", FIELD_CUSTOM, offsetof(struct policy_broker, effects), conv_effects,
+		 true},
+		{"grants", FIELD_CUSTOM, 0, conv_grants, true},
+		{"quotas", FIELD_CUSTOM, 0, conv_quotas, true},
+		{"store", FIELD_STRING, offsetof(struct policy_broker, store_path), NULL, true},
+		{"on_malformed", FIELD_CUSTOM, offsetof(struct policy_broker, on_malformed),
+		 conv_on_malformed, true},
+	};
+
+	return conv_object(c, v, fields, ARRAY_SIZE(fields), dst);
+}
