@@ -46,7 +46,8 @@ ESCAPES := $(ESCAPE_SRCS:tests/escape/%.c=$(BUILD)/escape/%)
 .PHONY: all check check-unit check-integration demo asan install clean deps man-lint \
 	format format-check bench examples-check fuzz fuzz-smoke
 
-all: $(BUILD)/vmsandbox $(HELPERS) $(ESCAPES)
+all: $(BUILD)/vmsandbox $(HELPERS) $(ESCAPES) $(BUILD)/vmsb $(BUILD)/libvmsandbox-guest.a \
+	$(BUILD)/libvmsandbox-guest.so $(BUILD)/vmsandbox-guest.pc
 
 deps:
 	@./scripts/install-deps.sh
@@ -82,6 +83,30 @@ $(BUILD)/vmsandbox: $(BUILD)/obj/supervisor/main.o $(BUILD)/obj/policy/default_b
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/obj/policy/default_bpf.o $(BUILD)/libvmsandbox.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -lcriterion -o $@
+
+# The guest side (child/guest/): a library that links only the wire format, and
+# vmsb, static so it runs in any view. Never sanitised: it runs inside instances
+# (a static binary cannot carry the ASan runtime).
+GUEST_SRCS := child/guest/guest.c common/wire.c common/err.c
+GUEST_OBJS := $(GUEST_SRCS:%.c=$(BUILD)/obj/guest/%.o)
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+
+$(BUILD)/obj/guest/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libvmsandbox-guest.a: $(GUEST_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libvmsandbox-guest.so: $(GUEST_OBJS)
+	$(CC) -shared -Wl,-soname,libvmsandbox-guest.so.0 -Wl,-z,relro,-z,now $^ -o $@
+
+$(BUILD)/vmsb: $(BUILD)/obj/guest/child/guest/vmsb.o $(BUILD)/libvmsandbox-guest.a
+	$(CC) -static $^ -o $@
+
+$(BUILD)/vmsandbox-guest.pc: child/guest/vmsandbox-guest.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Test helpers run inside instances: static, so they need nothing from the view.
 $(BUILD)/helpers/%: tests/helpers/%.c
@@ -134,11 +159,18 @@ fuzz-smoke: $(BUILD)/obj/policy/default_json.o
 bench: all
 	./bench/startup.sh $(BUILD)/vmsandbox
 
-install: $(BUILD)/vmsandbox
+install: all
 	install -D -m 0755 $(BUILD)/vmsandbox $(DESTDIR)$(PREFIX)/bin/vmsandbox
 	install -D -m 0644 man/vmsandbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmsandbox.1
 	install -D -m 0644 man/vmsandbox-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmsandbox-policy.5
 	install -D -m 0644 man/vmsandbox-broker.7 $(DESTDIR)$(PREFIX)/share/man/man7/vmsandbox-broker.7
+	install -D -m 0755 $(BUILD)/vmsb $(DESTDIR)$(PREFIX)/bin/vmsb
+	install -D -m 0644 man/vmsb.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmsb.1
+	install -D -m 0644 include/vmsandbox/guest.h $(DESTDIR)$(PREFIX)/include/vmsandbox/guest.h
+	install -D -m 0644 $(BUILD)/libvmsandbox-guest.a $(DESTDIR)$(PREFIX)/lib/libvmsandbox-guest.a
+	install -D -m 0755 $(BUILD)/libvmsandbox-guest.so $(DESTDIR)$(PREFIX)/lib/libvmsandbox-guest.so.0
+	ln -sf libvmsandbox-guest.so.0 $(DESTDIR)$(PREFIX)/lib/libvmsandbox-guest.so
+	install -D -m 0644 $(BUILD)/vmsandbox-guest.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmsandbox-guest.pc
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
