@@ -251,6 +251,17 @@ static void on_cpu(struct loop *l)
 		kill_for(l, RUN_KILL_CPU);
 }
 
+static void on_broker(struct loop *l)
+{
+	int r = l->opts->broker_serve(l->opts->broker_ctx);
+
+	if (r == 0)
+		return;
+	loop_drop(l, SRC_BROKER);
+	if (r < 0)
+		kill_for(l, RUN_KILL_BROKER);
+}
+
 static void dispatch(struct loop *l, enum loop_source src)
 {
 	switch (src) {
@@ -281,10 +292,7 @@ static void dispatch(struct loop *l, enum loop_source src)
 		on_cpu(l);
 		break;
 	case SRC_BROKER:
-		if (l->opts->broker_serve(l->opts->broker_ctx) < 0) {
-			loop_drop(l, SRC_BROKER);
-			kill_for(l, RUN_KILL_BROKER);
-		}
+		on_broker(l);
 		break;
 	case _SRC_MAX:
 		break;

@@ -25,8 +25,9 @@ struct loop_options {
 	uint64_t cpu_poll_ms;
 	loop_cpu_sampler cpu_sampler;
 	void *cpu_ctx;
-	/* Broker requests on inst->broker_fd: served when readable; a negative
-	 * return ends the instance (a malformed request under "kill"). */
+	/* Broker requests on inst->broker_fd: served when readable. Returns 0
+	 * to keep serving, 1 when the instance closed its end, negative to end
+	 * the instance (a malformed request under "kill"). */
 	int (*broker_serve)(void *ctx);
 	void *broker_ctx;
 };

@@ -122,6 +122,8 @@ json_t *report_build(const struct report_input *in)
 	json_object_set_new(r, "mechanisms", mechanisms_section(in));
 	if (in->limits)
 		json_object_set(r, "limits", in->limits);
+	if (in->broker)
+		json_object_set(r, "broker", in->broker);
 	if (in->obs && in->obs->have_report)
 		json_object_set_new(r, "error", error_section(in));
 	return r;

@@ -20,6 +20,7 @@ struct report_input {
 	unsigned seccomp_filters;
 	json_t *limits;            /* borrowed: the limits section, or NULL */
 	json_t *usage;             /* borrowed: {cpu_time_ms, peak_memory_bytes, ...} or NULL */
+	json_t *broker;            /* borrowed: the broker section, or NULL without a broker */
 };
 
 /* The report object; caller owns the reference. */

@@ -2,6 +2,7 @@
 #include "supervisor/run.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "supervisor/env.h"
 #include "supervisor/host.h"
 #include "supervisor/instance.h"
+#include "supervisor/broker/captable.h"
+#include "supervisor/broker/dispatch.h"
 #include "supervisor/limits/runtime.h"
 #include "supervisor/loop.h"
 #include "supervisor/report.h"
@@ -130,7 +133,78 @@ struct run_ctx {
 	int landlock_abi;
 	char instance_id[33];
 	struct limits_runtime limits;
+	struct captable *caps;          /* NULL without a broker */
+	struct broker_instance *broker; /* the instance's broker, once spawned */
 };
+
+/* Capabilities one supervisor holds for all its instances. */
+#define RUN_MAX_CAPABILITIES 4096
+
+static int serve_broker(void *ctx)
+{
+	int r = broker_instance_on_readable(ctx);
+
+	if (r < 0)
+		return r;
+	return r == BROKER_CLOSED ? 1 : 0;
+}
+
+/* vmsb, installed next to vmsandbox, is made visible read-only inside. */
+static int add_guest_tool(struct policy *p)
+{
+	char exe[PATH_MAX], tool[PATH_MAX + 8];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(tool, sizeof(tool), "%s/vmsb", exe);
+	if (access(tool, X_OK) < 0) {
+		log_msg(LOG_LEVEL_WARN, "'%s' not found: no vmsb inside the instance, ignoring", tool);
+		return 0;
+	}
+	return policy_add_mount(p, POLICY_MOUNT_BIND_RO, tool, "/run/vmsandbox/vmsb", 0);
+}
+
+/* With any broker effect allowed: a capability table, fd 3's name in the
+ * environment and vmsb in the view. Without, nothing: no socket at all. */
+static int prepare_broker(struct run_ctx *c, struct err_ctx *err)
+{
+	int r;
+
+	if (c->policy->broker.effects == 0)
+		return 0;
+	r = captable_new(RUN_MAX_CAPABILITIES, &c->caps, err);
+	if (r < 0)
+		return r;
+	r = env_add(&c->envp, "VMSANDBOX_BROKER_FD=3");
+	if (r == 0)
+		r = add_guest_tool(c->policy);
+	if (r < 0)
+		return err_set(err, -r, "cannot prepare the broker");
+	return 0;
+}
+
+/* Hands the supervisor's end of the socket to the dispatch, which owns it from then on. */
+static int start_broker(struct run_ctx *c, struct instance *inst, struct loop_options *lo,
+			struct err_ctx *err)
+{
+	int r;
+
+	if (inst->broker_fd < 0)
+		return 0;
+	r = broker_instance_new(c->policy, c->caps, 1, inst->id, inst->broker_fd, &c->broker, err);
+	if (r < 0)
+		return r;
+	lo->broker_serve = serve_broker;
+	lo->broker_ctx = c->broker;
+	return 0;
+}
 
 static void loop_options_for(struct run_ctx *c, struct loop_options *lo)
 {
@@ -159,6 +233,8 @@ static void finish_report(struct run_ctx *c, const struct instance *inst, struct
 {
 	json_t *limits = NULL, *usage = NULL;
 
+	json_t *broker = c->broker ? broker_instance_report(c->broker) : NULL;
+
 	limits_finish(&c->limits, &obs->rusage, obs, &limits, &usage);
 	if (inst->pid > 0)
 		explain_outcome(inst, obs);
@@ -170,10 +246,12 @@ static void finish_report(struct run_ctx *c, const struct instance *inst, struct
 		.seccomp_filters = c->bpf.n_filters,
 		.limits = limits,
 		.usage = usage,
+		.broker = broker,
 	};
 	write_report_or_warn(c->opts->report_path, &in);
 	json_decref(limits);
 	json_decref(usage);
+	json_decref(broker);
 }
 
 static int run_instance(struct run_ctx *c)
@@ -213,7 +291,18 @@ static int run_instance(struct run_ctx *c)
 		finish_report(c, &inst, &obs);
 		return VMSB_EXIT_SETUP;
 	}
+	r = start_broker(c, &inst, &lo, &err);
+	if (r < 0) {
+		log_errno(LOG_LEVEL_ERROR, err.code, "instance %s: %s", inst.id, err.msg);
+		kill_and_reap(&inst);
+		instance_close(&inst);
+		return VMSB_EXIT_SETUP;
+	}
+	if (c->broker)
+		inst.broker_fd = broker_instance_fd(c->broker); /* polled here, owned there */
 	r = loop_run(&inst, &lo, &obs, &err);
+	if (c->broker)
+		inst.broker_fd = -1;
 	if (r < 0) {
 		log_errno(LOG_LEVEL_ERROR, err.code, "instance %s: %s", inst.id, err.msg);
 		kill_and_reap(&inst);
@@ -244,7 +333,7 @@ int run_command(const struct launch_opts *opts)
 	if (r < 0) {
 		log_errno(LOG_LEVEL_ERROR, r, "cannot build the environment");
 		r = VMSB_EXIT_SETUP;
-	} else if (instance_make_id(c.instance_id) < 0 ||
+	} else if (instance_make_id(c.instance_id) < 0 || prepare_broker(&c, &err) < 0 ||
 		   limits_prepare(&c.policy->limits, c.instance_id, &c.limits, &err) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err.msg[0] ? err.msg : "cannot draw an instance id");
 		r = VMSB_EXIT_SETUP;
@@ -253,6 +342,8 @@ int run_command(const struct launch_opts *opts)
 		r = run_instance(&c);
 	}
 	limits_release(&c.limits);
+	broker_instance_free(c.broker);
+	captable_free(c.caps);
 	env_free(c.envp);
 	policy_bpf_release(&c.bpf);
 	policy_free(c.policy);
