@@ -12,7 +12,7 @@ only=${1:-}
 stage=$(mktemp -d /tmp/vmsb-it.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/tests"
-cp "$BUILD/vmsandbox" "$stage/bin/"
+cp "$BUILD/vmsandbox" "$BUILD/vmsb" "$stage/bin/"
 cp -r "$BUILD/helpers" "$stage/helpers"
 cp -r "$BUILD/escape" "$stage/escape"
 cp -r "$here" "$stage/tests/integration"
