@@ -124,7 +124,7 @@ check: deps
 
 check-unit: $(BUILD)/unit-tests
 	# Bounded: a hang (e.g. Criterion called from a forked child) fails instead of stalling CI.
-	VMSB_FIXTURES=$(CURDIR)/tests/fixtures timeout 900 $(BUILD)/unit-tests --jobs 2 --full-stats
+	VMSB_FIXTURES=$(CURDIR)/tests/fixtures timeout 900 $(BUILD)/unit-tests --jobs 2 --timeout 120 --full-stats
 
 check-integration: all
 	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh

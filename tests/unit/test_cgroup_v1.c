@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -397,6 +398,9 @@ static pid_t fork_child(int go[2], int done[2], void (*job)(void))
 	if (pid == 0) {
 		char c;
 
+		/* If the test fails and its process ends, this child must not live on
+		 * holding Criterion's output pipes open (the run would hang). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(go[1]);
 		close(done[0]);
 		if (read(go[0], &c, 1) != 1)
