@@ -144,10 +144,12 @@ demo: deps
 
 asan: deps
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined all build-asan/unit-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		./scripts/unit-asan.sh build-asan
 	# valgrind cannot run an AddressSanitizer binary; make check runs it on the plain one.
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	VMSB_EXCLUDE=valgrind \
-		$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-unit check-integration
+		$(MAKE) BUILD=build-asan SANITIZE=address,undefined check-integration
 
 # libFuzzer on the policy loader: `make fuzz` runs FUZZ_SECONDS (60), make check 10.
 fuzz: $(BUILD)/obj/policy/default_json.o
