@@ -156,6 +156,7 @@ static const struct str_rule rule_instance = {1, WIRE_MAX_INSTANCE_ID, false};
 static const struct str_rule rule_path = {1, WIRE_MAX_PATH, false};
 static const struct str_rule rule_log = {0, WIRE_MAX_LOG, true};
 static const struct str_rule rule_errmsg = {0, WIRE_MAX_ERROR_MSG, true};
+static const struct str_rule rule_address = {1, WIRE_MAX_ADDRESS, false};
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -172,6 +173,7 @@ enum shape {
 	SHAPE_REG_LIST,
 	SHAPE_REG_DELETE,
 	SHAPE_FS_OPEN,
+	SHAPE_NET_CONNECT,
 	SHAPE_HELLO_OK,
 	SHAPE_CAP_ENTRY,
 	SHAPE_CAP_LIST_OK,
@@ -205,6 +207,7 @@ static const struct type_info type_table[] = {
 	{WIRE_T_REGISTER_DELETE, SHAPE_REG_DELETE, "register.delete"},
 	{WIRE_T_FS_OPEN, SHAPE_FS_OPEN, "fs.open"},
 	{WIRE_T_REGION_LIST, SHAPE_CURSOR, "region.list"},
+	{WIRE_T_NET_CONNECT, SHAPE_NET_CONNECT, "net.connect"},
 	{WIRE_T_ERROR, SHAPE_ERROR, "error"},
 	{WIRE_T_HELLO_OK, SHAPE_HELLO_OK, "hello.ok"},
 	{WIRE_T_PING_OK, SHAPE_EMPTY, "ping.ok"},
@@ -220,6 +223,7 @@ static const struct type_info type_table[] = {
 	{WIRE_T_REGISTER_DELETE_OK, SHAPE_EMPTY, "register.delete.ok"},
 	{WIRE_T_FS_OPEN_OK, SHAPE_FS_OPEN_OK, "fs.open.ok"},
 	{WIRE_T_REGION_LIST_OK, SHAPE_REGION_LIST_OK, "region.list.ok"},
+	{WIRE_T_NET_CONNECT_OK, SHAPE_EMPTY, "net.connect.ok"},
 };
 
 static const struct type_info *type_lookup(uint32_t type)
@@ -603,6 +607,36 @@ static void co_fs_open(struct codec *c, struct wire_fs_open *o)
 	co_str(c, &o->path, &rule_path, "path");
 }
 
+/* A numeric IPv4 or IPv6 address: digits, hex letters, dots and colons only. */
+static bool address_chars_ok(const struct wire_str *s)
+{
+	uint16_t i;
+
+	for (i = 0; i < s->len; i++) {
+		char ch = s->ptr[i];
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+		      (ch >= 'A' && ch <= 'F') || ch == '.' || ch == ':'))
+			return false;
+	}
+	return true;
+}
+
+static void co_net_connect(struct codec *c, struct wire_net_connect *n)
+{
+	size_t at;
+
+	co_token(c, &n->token, "token");
+	at = c->pos;
+	co_u16(c, &n->port, "port");
+	if (!c->err && n->port == 0)
+		co_fail(c, WIRE_E_MALFORMED, "port", at);
+	at = c->pos;
+	co_str(c, &n->address, &rule_address, "address");
+	if (!c->err && !address_chars_ok(&n->address))
+		co_fail(c, WIRE_E_STRING, "address", at);
+}
+
 static void co_hello_ok(struct codec *c, struct wire_hello_ok *h)
 {
 	co_str(c, &h->instance_id, &rule_instance, "instance_id");
@@ -732,6 +766,9 @@ static void co_body(struct codec *c, enum shape shape, struct wire_msg *m)
 		break;
 	case SHAPE_FS_OPEN:
 		co_fs_open(c, &m->u.fs_open);
+		break;
+	case SHAPE_NET_CONNECT:
+		co_net_connect(c, &m->u.net_connect);
 		break;
 	case SHAPE_HELLO_OK:
 		co_hello_ok(c, &m->u.hello_ok);

@@ -39,6 +39,7 @@
 #define WIRE_MAX_NAME 255	      /* register, region and capability resource names */
 #define WIRE_MAX_INSTANCE_ID 128      /* hello.ok instance id */
 #define WIRE_MAX_PATH 1024	      /* fs.open path beneath the capability's root */
+#define WIRE_MAX_ADDRESS 45	      /* net.connect numeric address: INET6_ADDRSTRLEN - 1 */
 #define WIRE_MAX_INLINE 2048	      /* inline register value; larger ones use a region */
 #define WIRE_MAX_LOG 1024	      /* log message */
 #define WIRE_MAX_ERROR_MSG 255	      /* error reply message */
@@ -65,6 +66,7 @@ enum wire_type {
 	WIRE_T_REGISTER_DELETE = 0x0025,
 	WIRE_T_FS_OPEN = 0x0030,
 	WIRE_T_REGION_LIST = 0x0040,
+	WIRE_T_NET_CONNECT = 0x0050,
 
 	WIRE_T_ERROR = 0x8000,
 	WIRE_T_HELLO_OK = 0x8001,
@@ -81,6 +83,7 @@ enum wire_type {
 	WIRE_T_REGISTER_DELETE_OK = 0x8025,
 	WIRE_T_FS_OPEN_OK = 0x8030, /* the only frame with a descriptor: exactly one */
 	WIRE_T_REGION_LIST_OK = 0x8040,
+	WIRE_T_NET_CONNECT_OK = 0x8050, /* no payload, exactly one descriptor: the socket */
 };
 
 static inline bool wire_type_is_reply(enum wire_type t)
@@ -290,6 +293,17 @@ struct wire_fs_open {
 	struct wire_str path;
 };
 
+/*
+ * net.connect: a TCP connection to address:port, both as the capability names
+ * them ("127.0.0.1" or "::1", numeric only). The reply carries the socket,
+ * connected or still connecting (non-blocking): wait for POLLOUT, read SO_ERROR.
+ */
+struct wire_net_connect {
+	struct wire_token token;
+	uint16_t port; /* 1..65535 */
+	struct wire_str address;
+};
+
 struct wire_log {
 	enum wire_log_level level;
 	struct wire_str text; /* tab allowed, no newline: one message is one log line */
@@ -384,6 +398,7 @@ struct wire_error_reply {
  *   register.list / .ok                 u.reg_list / u.reg_list_ok
  *   register.delete                     u.reg_delete
  *   fs.open / .ok                       u.fs_open / u.fs_open_ok
+ *   net.connect / .ok                   u.net_connect / (no payload)
  *   hello.ok, cap.list.ok, region.list.ok, error: the member of that name
  * The flags header field is always 0 in version 1, so it is not kept.
  */
@@ -402,6 +417,7 @@ struct wire_msg {
 		struct wire_reg_list reg_list;
 		struct wire_reg_delete reg_delete;
 		struct wire_fs_open fs_open;
+		struct wire_net_connect net_connect;
 		struct wire_hello_ok hello_ok;
 		struct wire_cap_entry cap_entry;
 		struct wire_cap_list_ok cap_list_ok;

@@ -106,6 +106,7 @@ static bool body_eq(enum wire_type type, const struct wire_msg *a, const struct 
 	case WIRE_T_PING_OK:
 	case WIRE_T_LOG_OK:
 	case WIRE_T_REGISTER_DELETE_OK:
+	case WIRE_T_NET_CONNECT_OK:
 		return true;
 	case WIRE_T_LOG:
 		return x->log.level == y->log.level && str_eq(&x->log.text, &y->log.text);
@@ -150,6 +151,10 @@ static bool body_eq(enum wire_type type, const struct wire_msg *a, const struct 
 		       x->fs_open.flags == y->fs_open.flags && x->fs_open.mode == y->fs_open.mode &&
 		       str_eq(&x->fs_open.root, &y->fs_open.root) &&
 		       str_eq(&x->fs_open.path, &y->fs_open.path);
+	case WIRE_T_NET_CONNECT:
+		return token_eq(&x->net_connect.token, &y->net_connect.token) &&
+		       x->net_connect.port == y->net_connect.port &&
+		       str_eq(&x->net_connect.address, &y->net_connect.address);
 	case WIRE_T_ERROR:
 		return x->error.code == y->error.code &&
 		       str_eq(&x->error.message, &y->error.message);

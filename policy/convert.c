@@ -61,7 +61,7 @@ int conv_word(struct conv *c, json_t *v, const char *what, const char *choices,
 	return conv_fail(c, EINVAL, "unknown %s '%s'", what, q);
 }
 
-static int conv_strdup(struct conv *c, json_t *v, size_t max, char **dst)
+int conv_strdup(struct conv *c, json_t *v, size_t max, char **dst)
 {
 	const char *s;
 	char *copy;
@@ -94,7 +94,7 @@ static int conv_uint(struct conv *c, json_t *v, uint64_t max, uint64_t *ret)
 }
 
 /* Sizes, durations and counts: an integer, a string with a unit, or "unlimited" (= 0). */
-static int conv_amount(struct conv *c, json_t *v, enum field_type type, uint64_t *ret)
+int conv_amount(struct conv *c, json_t *v, enum field_type type, uint64_t *ret)
 {
 	char q[48];
 	const char *s;

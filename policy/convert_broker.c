@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "policy/internal.h"
@@ -16,7 +17,7 @@
  * runs after CLI flags.
  */
 
-#define EFFECT_CHOICES "log, cap, register, fs.open"
+#define EFFECT_CHOICES "log, cap, register, fs.open, net.connect"
 #define RIGHT_CHOICES "read, write, create, consume, transfer, attenuate"
 
 static int effect_lookup(const char *name, void *ret)
@@ -27,6 +28,11 @@ static int effect_lookup(const char *name, void *ret)
 static int right_lookup(const char *name, void *ret)
 {
 	return policy_right_from_name(name, ret);
+}
+
+static int access_lookup(const char *name, void *ret)
+{
+	return policy_region_access_from_name(name, ret);
 }
 
 static int malformed_lookup(const char *name, void *ret)
@@ -95,13 +101,13 @@ static int conv_resource(struct conv *c, json_t *v, void *dst)
 		return r;
 	colon = strchr(s, ':');
 	if (!colon)
-		return conv_fail(c, EINVAL, "'%s' must be KIND:NAME (KIND: register, fs)",
+		return conv_fail(c, EINVAL, "'%s' must be KIND:NAME (KIND: register, fs, net)",
 				 policy_quote(s, q, sizeof(q)));
 	n = (size_t)(colon - s);
 	/* A kind too long for the buffer is unknown too: the message shows its start. */
 	snprintf(kind, sizeof(kind), "%.*s", (int)n, s);
 	if (n >= sizeof(kind) || policy_grant_kind_from_name(kind, &g->kind) < 0)
-		return conv_fail(c, EINVAL, "unknown resource kind '%s' (register, fs)",
+		return conv_fail(c, EINVAL, "unknown resource kind '%s' (register, fs, net)",
 				 policy_quote(kind, q, sizeof(q)));
 	free(g->name);
 	g->name = strdup(colon + 1);
@@ -153,9 +159,76 @@ static int conv_quotas(struct conv *c, json_t *v, void *dst)
 		{"storage_operations", FIELD_COUNT,
 		 offsetof(struct policy_broker, max_storage_operations), NULL, true},
 		{"bytes", FIELD_SIZE, offsetof(struct policy_broker, max_bytes), NULL, true},
+		{"network_operations", FIELD_COUNT,
+		 offsetof(struct policy_broker, max_network_operations), NULL, true},
 	};
 
 	return conv_object(c, v, fields, ARRAY_SIZE(fields), dst);
+}
+
+static int conv_region_name(struct conv *c, json_t *v, void *dst)
+{
+	return conv_strdup(c, v, SIZE_MAX, dst); /* the rule and its message: validate_broker.c */
+}
+
+static int conv_region_access(struct conv *c, json_t *v, void *dst)
+{
+	return conv_word(c, v, "access", "none, r, rw, rwx", access_lookup, dst);
+}
+
+/* Sizes are kept whole pages: the instance maps them, guard pages around. */
+static int conv_region_size(struct conv *c, json_t *v, void *dst)
+{
+	uint64_t *size = dst, page = (uint64_t)sysconf(_SC_PAGESIZE);
+	int r = conv_amount(c, v, FIELD_SIZE, size);
+
+	if (r < 0)
+		return r;
+	if (*size == 0)
+		return conv_fail(c, EINVAL, "must be at least 1 byte (regions have no 'unlimited')");
+	if (*size > POLICY_REGION_SIZE_MAX)
+		return conv_fail(c, E2BIG, "larger than 16G");
+	*size = (*size + page - 1) / page * page;
+	return 0;
+}
+
+static int conv_region(struct conv *c, json_t *v, struct policy_region *reg)
+{
+	static const struct field fields[] = {
+		{"name", FIELD_CUSTOM, offsetof(struct policy_region, name), conv_region_name},
+		{"size", FIELD_CUSTOM, offsetof(struct policy_region, size), conv_region_size},
+		{"access", FIELD_CUSTOM, offsetof(struct policy_region, access),
+		 conv_region_access},
+	};
+
+	return conv_object(c, v, fields, ARRAY_SIZE(fields), reg);
+}
+
+static int conv_regions(struct conv *c, json_t *v, void *dst)
+{
+	struct policy_broker *b = dst;
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v))
+		return conv_fail(c, EINVAL, "must be an array");
+	if (json_array_size(v) > POLICY_MAX_REGIONS)
+		return conv_fail(c, E2BIG, "too many regions (at most %d)", POLICY_MAX_REGIONS);
+	b->regions = calloc(json_array_size(v) + 1, sizeof(*b->regions));
+	if (!b->regions)
+		return conv_fail(c, ENOMEM, "out of memory");
+	json_array_foreach(v, i, item)
+	{
+		size_t mark = jpath_index(&c->path, i);
+		int r;
+
+		b->n_regions = i + 1; /* so that policy_free() sees a half-built entry */
+		r = conv_region(c, item, &b->regions[i]);
+		if (r < 0)
+			return r;
+		jpath_pop(&c->path, mark);
+	}
+	return 0;
 }
 
 static int conv_on_malformed(struct conv *c, json_t *v, void *dst)
@@ -170,6 +243,7 @@ int conv_broker(struct conv *c, json_t *v, void *dst)
 		 true},
 		{"grants", FIELD_CUSTOM, 0, conv_grants, true},
 		{"quotas", FIELD_CUSTOM, 0, conv_quotas, true},
+		{"regions", FIELD_CUSTOM, 0, conv_regions, true},
 		{"store", FIELD_STRING, offsetof(struct policy_broker, store_path), NULL, true},
 		{"on_malformed", FIELD_CUSTOM, offsetof(struct policy_broker, on_malformed),
 		 conv_on_malformed, true},

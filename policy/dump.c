@@ -266,16 +266,21 @@ static json_t *grant_json(const struct policy_grant *g)
 /* Printed even when empty, so that --print shows the broker is off. */
 static json_t *broker_json(const struct policy_broker *b)
 {
-	json_t *grants = json_array();
-	json_t *o =
-		json_pack("{s:o,s:o,s:{s:o,s:o}}", "effects", flags_json(b->effects, effect_name),
-			  "grants", grants, "quotas", "storage_operations",
-			  u64_json(b->max_storage_operations), "bytes", u64_json(b->max_bytes));
+	json_t *grants = json_array(), *regions = json_array();
+	json_t *o = json_pack("{s:o,s:o,s:o,s:{s:o,s:o,s:o}}", "effects",
+			      flags_json(b->effects, effect_name), "grants", grants, "regions",
+			      regions, "quotas", "storage_operations",
+			      u64_json(b->max_storage_operations), "network_operations",
+			      u64_json(b->max_network_operations), "bytes", u64_json(b->max_bytes));
 	bool ok = o != NULL;
 	size_t i;
 
 	for (i = 0; ok && i < b->n_grants; i++)
 		ok = push(grants, grant_json(&b->grants[i]));
+	for (i = 0; ok && i < b->n_regions; i++)
+		ok = push(regions, json_pack("{s:s,s:I,s:s}", "name", b->regions[i].name, "size",
+					     (json_int_t)b->regions[i].size, "access",
+					     policy_region_access_name(b->regions[i].access)));
 	if (ok && b->store_path)
 		ok = put(o, "store", json_string(b->store_path));
 	ok = ok && put(o, "on_malformed", json_string(policy_malformed_name(b->on_malformed)));

@@ -37,7 +37,7 @@ static inline void policy_json_decrefp(json_t **j)
 #define POLICY_MAX_GRANTS 64
 #define POLICY_MAX_REGISTER_NAME 255
 /* Every POLICY_EFFECT_* and POLICY_RIGHT_* bit this version knows. */
-#define POLICY_EFFECTS_ALL 0xfu
+#define POLICY_EFFECTS_ALL 0x1fu
 #define POLICY_RIGHTS_ALL 0x3fu
 
 /* A JSON path such as "$.filesystem.mounts[2].dest", built while walking. */
@@ -98,6 +98,10 @@ struct field {
 
 /* Converts every key of obj by the table: unknown keys and missing keys are errors. */
 int conv_object(struct conv *c, json_t *obj, const struct field *fields, size_t n, void *base);
+/* A copy of a string of at most max bytes into *dst (the old value is freed). */
+int conv_strdup(struct conv *c, json_t *v, size_t max, char **dst);
+/* A FIELD_SIZE, FIELD_DURATION or FIELD_COUNT value; "unlimited" = 0. */
+int conv_amount(struct conv *c, json_t *v, enum field_type type, uint64_t *ret);
 /* A string without NUL bytes, at most max bytes; *ret points into v. */
 int conv_string(struct conv *c, json_t *v, size_t max, const char **ret);
 /*
@@ -127,8 +131,7 @@ int conv_broker(struct conv *c, json_t *v, void *dst);
 /* NULL when path is absolute and normalised, else what is wrong with it (validate.c). */
 const char *policy_path_problem(const char *path);
 /* The broker section's value and cross-field rules (validate_broker.c). */
-int policy_validate_broker(const struct policy_broker *b, const char *origin,
-			   struct err_ctx *reterr);
+int policy_validate_broker(const struct policy *p, const char *origin, struct err_ctx *reterr);
 
 /* Name tables shared by the converter, the validator and the dump (names.c). */
 int policy_action_from_name(const char *name, enum policy_action *ret);
@@ -144,5 +147,6 @@ int policy_effect_from_name(const char *name, uint32_t *ret);
 int policy_right_from_name(const char *name, uint32_t *ret);
 int policy_grant_kind_from_name(const char *name, enum policy_grant_kind *ret);
 int policy_malformed_from_name(const char *name, enum policy_malformed_action *ret);
+int policy_region_access_from_name(const char *name, enum policy_region_access *ret);
 
 #endif

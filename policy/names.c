@@ -42,19 +42,27 @@ static const char *const output_names[_POLICY_OUTPUT_MAX] = {
 };
 
 /* Effects and rights are bit flags: these tables are indexed by bit number. */
-static const char *const effect_names[] = {"log", "cap", "register", "fs.open"};
+static const char *const effect_names[] = {"log", "cap", "register", "fs.open", "net.connect"};
 
 static const char *const right_names[] = {"read",    "write",	 "create",
 					  "consume", "transfer", "attenuate"};
 
 _Static_assert((1u << ARRAY_SIZE(effect_names)) - 1 == POLICY_EFFECTS_ALL, "one name per effect");
 _Static_assert((1u << ARRAY_SIZE(right_names)) - 1 == POLICY_RIGHTS_ALL, "one name per right");
-_Static_assert(POLICY_EFFECT_FS_OPEN << 1 == POLICY_EFFECTS_ALL + 1, "effect bits changed");
+_Static_assert(POLICY_EFFECT_NET_CONNECT << 1 == POLICY_EFFECTS_ALL + 1, "effect bits changed");
 _Static_assert(POLICY_RIGHT_ATTENUATE << 1 == POLICY_RIGHTS_ALL + 1, "right bits changed");
 
 static const char *const grant_kind_names[_POLICY_GRANT_KIND_MAX] = {
 	[POLICY_GRANT_REGISTER] = "register",
 	[POLICY_GRANT_FS] = "fs",
+	[POLICY_GRANT_NET] = "net",
+};
+
+static const char *const region_access_names[_POLICY_REGION_ACCESS_MAX] = {
+	[POLICY_REGION_NONE] = "none",
+	[POLICY_REGION_R] = "r",
+	[POLICY_REGION_RW] = "rw",
+	[POLICY_REGION_RWX] = "rwx",
 };
 
 static const char *const malformed_names[_POLICY_MALFORMED_MAX] = {
@@ -271,6 +279,21 @@ int policy_grant_kind_from_name(const char *name, enum policy_grant_kind *ret)
 	if (i < 0)
 		return i;
 	*ret = (enum policy_grant_kind)i;
+	return 0;
+}
+
+const char *policy_region_access_name(enum policy_region_access a)
+{
+	return name_of(region_access_names, ARRAY_SIZE(region_access_names), a);
+}
+
+int policy_region_access_from_name(const char *name, enum policy_region_access *ret)
+{
+	int i = index_of(region_access_names, ARRAY_SIZE(region_access_names), name);
+
+	if (i < 0)
+		return i;
+	*ret = (enum policy_region_access)i;
 	return 0;
 }
 

@@ -46,6 +46,9 @@ struct policy *policy_free(struct policy *p)
 		free(p->broker.grants[i].name);
 	free(p->broker.grants);
 	free(p->broker.store_path);
+	for (i = 0; i < p->broker.n_regions; i++)
+		free(p->broker.regions[i].name);
+	free(p->broker.regions);
 	free(p);
 	return NULL;
 }

@@ -146,11 +146,13 @@ enum policy_effect {
 	POLICY_EFFECT_CAP = 1u << 1,      /* "cap": list, attenuate, revoke its capabilities */
 	POLICY_EFFECT_REGISTER = 1u << 2, /* "register": register.* operations */
 	POLICY_EFFECT_FS_OPEN = 1u << 3,  /* "fs.open": open files beneath a granted root */
+	POLICY_EFFECT_NET_CONNECT = 1u << 4, /* "net.connect": TCP connections to granted endpoints */
 };
 
 enum policy_grant_kind {
 	POLICY_GRANT_REGISTER, /* "register:NAME", NAME may end in a "*" segment */
 	POLICY_GRANT_FS,       /* "fs:/absolute/host/dir" */
+	POLICY_GRANT_NET,      /* "net:ADDRESS:PORT", numeric: 127.0.0.1:8080, [::1]:8080 */
 	_POLICY_GRANT_KIND_MAX,
 };
 
@@ -170,6 +172,29 @@ struct policy_grant {
 	uint32_t rights; /* POLICY_RIGHT_* */
 };
 
+/*
+ * Memory regions: sealed memfds shared with the instance. Same values as the
+ * wire protocol's enum wire_region_access (common/wire.h).
+ */
+enum policy_region_access {
+	POLICY_REGION_NONE, /* guard: reserved address space, no descriptor */
+	POLICY_REGION_R,    /* the instance reads; only the supervisor writes */
+	POLICY_REGION_RW,
+	POLICY_REGION_RWX, /* only where the syscall rules allow executable memory */
+	_POLICY_REGION_ACCESS_MAX,
+};
+
+#define POLICY_MAX_REGIONS 16
+#define POLICY_REGION_FD_BASE 4 /* region i is this descriptor + i inside the instance */
+#define POLICY_REGION_NAME_MAX 64
+#define POLICY_REGION_SIZE_MAX (16ull << 30)
+
+struct policy_region {
+	char *name;    /* [A-Za-z0-9._-], 1..POLICY_REGION_NAME_MAX bytes, unique */
+	uint64_t size; /* bytes, > 0, rounded up to the page size by the validator */
+	enum policy_region_access access;
+};
+
 enum policy_malformed_action {
 	POLICY_MALFORMED_ERROR, /* reply with a typed error, count a security event */
 	POLICY_MALFORMED_KILL,  /* end the instance */
@@ -183,6 +208,9 @@ struct policy_broker {
 	char *store_path; /* NULL: $XDG_STATE_HOME/vmsandbox/registers.db */
 	uint64_t max_storage_operations; /* 0 = unlimited */
 	uint64_t max_bytes;              /* bytes read + written through the broker; 0 = unlimited */
+	uint64_t max_network_operations; /* net.connect requests; 0 = unlimited */
+	struct policy_region *regions;   /* in order: region i is fd CHILD_REGION_FD_BASE + i */
+	size_t n_regions;
 	enum policy_malformed_action on_malformed;
 };
 
@@ -207,6 +235,12 @@ struct policy {
 	struct policy_limits limits;
 	struct policy_broker broker;
 };
+
+/* An instance gets a broker socket when it may ask for an effect or has regions. */
+static inline bool policy_has_broker(const struct policy *p)
+{
+	return p->broker.effects != 0 || p->broker.n_regions != 0;
+}
 
 /* Parses the embedded default. */
 int policy_load_default(struct policy **ret, struct err_ctx *reterr)
@@ -255,5 +289,6 @@ const char *policy_effect_name(enum policy_effect effect);
 const char *policy_right_name(enum policy_right right);
 const char *policy_grant_kind_name(enum policy_grant_kind kind);
 const char *policy_malformed_name(enum policy_malformed_action a);
+const char *policy_region_access_name(enum policy_region_access a);
 
 #endif

@@ -339,6 +339,6 @@ int policy_validate(const struct policy *p, struct err_ctx *reterr)
 	if (r >= 0)
 		r = check_limits(&v, p);
 	if (r >= 0)
-		r = policy_validate_broker(&p->broker, v.origin, reterr);
+		r = policy_validate_broker(p, v.origin, reterr);
 	return r;
 }

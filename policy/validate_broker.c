@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "policy/internal.h"
@@ -22,12 +27,16 @@
 static const uint32_t kind_effect[_POLICY_GRANT_KIND_MAX] = {
 	[POLICY_GRANT_REGISTER] = POLICY_EFFECT_REGISTER,
 	[POLICY_GRANT_FS] = POLICY_EFFECT_FS_OPEN,
+	[POLICY_GRANT_NET] = POLICY_EFFECT_NET_CONNECT,
 };
 
 /* "consume" takes a register away for good; a directory has no such thing. */
 static const uint32_t kind_rights[_POLICY_GRANT_KIND_MAX] = {
 	[POLICY_GRANT_REGISTER] = POLICY_RIGHTS_ALL,
 	[POLICY_GRANT_FS] = POLICY_RIGHTS_ALL & ~(uint32_t)POLICY_RIGHT_CONSUME,
+	/* a connection is read and written; nothing is created or used up */
+	[POLICY_GRANT_NET] = POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_TRANSFER |
+			     POLICY_RIGHT_ATTENUATE,
 };
 
 static bool segment_char_ok(char ch)
@@ -61,6 +70,49 @@ static const char *register_name_problem(const char *name)
 			else if (!segment_char_ok(*seg))
 				return "register name segments are made of [A-Za-z0-9._-]";
 	}
+	return NULL;
+}
+
+/*
+ * NULL when name is "ADDRESS:PORT" in its one canonical spelling, else what
+ * is wrong. The capability check compares names byte for byte, so the
+ * address must be numeric and written as inet_ntop writes it (IPv6 in
+ * brackets): "127.0.0.1:80" and "[::1]:80", never "127.000.0.1" or "[0::1]".
+ */
+static const char *net_name_problem(const char *name)
+{
+	char addr[INET6_ADDRSTRLEN + 2], canon[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(name, ':'), *p;
+	unsigned char bin[16];
+	unsigned long port = 0;
+	size_t n;
+	int af;
+
+	if (!colon || colon == name)
+		return "must be net:ADDRESS:PORT (e.g. net:127.0.0.1:8080, net:[::1]:8080)";
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || port > 65535)
+			return "port must be a number from 1 to 65535";
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	if (port == 0 || port > 65535 || colon[1] == '0')
+		return "port must be a number from 1 to 65535, without leading zeros";
+	n = (size_t)(colon - name);
+	af = name[0] == '[' ? AF_INET6 : AF_INET;
+	if (af == AF_INET && memchr(name, ':', n))
+		return "an IPv6 address is written in brackets: [::1]:8080";
+	if (af == AF_INET6 && (n < 3 || name[n - 1] != ']'))
+		return "an IPv6 address is written in brackets: [::1]:8080";
+	if (af == AF_INET6)
+		name++, n -= 2;
+	if (n >= sizeof(addr))
+		return "address is not a numeric IPv4 or IPv6 address";
+	memcpy(addr, name, n);
+	addr[n] = '\0';
+	if (inet_pton(af, addr, bin) != 1)
+		return "address is not a numeric IPv4 or IPv6 address (host names are not resolved)";
+	if (!inet_ntop(af, bin, canon, sizeof(canon)) || strcmp(canon, addr) != 0)
+		return "address must be written in its canonical form (as inet_ntop(3) writes it)";
 	return NULL;
 }
 
@@ -127,6 +179,9 @@ static int check_grant(const struct policy_broker *b, size_t i, const char *orig
 
 		if (r < 0)
 			return r;
+	} else if (g->kind == POLICY_GRANT_NET) {
+		if ((why = net_name_problem(g->name)))
+			return policy_fail(reterr, EINVAL, origin, path, "'%s': %s", q, why);
 	} else if ((why = register_name_problem(g->name))) {
 		return policy_fail(reterr, EINVAL, origin, path, "%s", why);
 	}
@@ -142,9 +197,158 @@ static int check_grant(const struct policy_broker *b, size_t i, const char *orig
 	return check_rights(origin, path, g, reterr);
 }
 
-int policy_validate_broker(const struct policy_broker *b, const char *origin,
-			   struct err_ctx *reterr)
+/* ---- regions ---- */
+
+#define REGIONS "$.broker.regions"
+
+static const char *region_name_problem(const char *name)
 {
+	size_t i, n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > POLICY_REGION_NAME_MAX)
+		return "region name must be 1 to 64 characters";
+	for (i = 0; i < n; i++)
+		if (!segment_char_ok(name[i]))
+			return "region names are made of [A-Za-z0-9._-]";
+	return NULL;
+}
+
+/* Whether one argument condition can hold; an unknown argument can be anything. */
+static bool arg_may_hold(const struct policy_arg *a, const uint64_t *args, unsigned known)
+{
+	uint64_t v;
+
+	if (a->index >= 6 || !(known & (1u << a->index)))
+		return true;
+	v = args[a->index];
+	switch (a->op) {
+	case POLICY_ARG_EQ:
+		return v == a->value;
+	case POLICY_ARG_NE:
+		return v != a->value;
+	case POLICY_ARG_LT:
+		return v < a->value;
+	case POLICY_ARG_LE:
+		return v <= a->value;
+	case POLICY_ARG_GT:
+		return v > a->value;
+	case POLICY_ARG_GE:
+		return v >= a->value;
+	case POLICY_ARG_MASKED_EQ:
+		return (v & a->mask) == a->value;
+	case _POLICY_ARG_OP_MAX:
+	default:
+		return true;
+	}
+}
+
+static bool syscall_allowed(const struct policy_syscalls *sc, int nr)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n_allow; i++)
+		if (sc->allow[i] == nr)
+			return true;
+	return sc->default_action == POLICY_ACTION_ALLOW || sc->default_action == POLICY_ACTION_LOG;
+}
+
+/*
+ * Whether the syscall rules let the instance map an rwx region the way the
+ * guest library does: mmap(addr, size, PROT_READ|PROT_WRITE|PROT_EXEC,
+ * MAP_SHARED|MAP_FIXED, fd, 0). A deny rule on mmap refuses it when all its
+ * conditions can hold; the address and descriptor count as unknown. This is
+ * how a write-xor-execute policy says "no executable memory".
+ */
+static bool executable_memory_allowed(const struct policy_syscalls *sc, uint64_t size)
+{
+	const uint64_t args[6] = {0, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+				  MAP_SHARED | MAP_FIXED, 0, 0};
+	const unsigned known = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5);
+	size_t i;
+	unsigned k;
+
+	if (!syscall_allowed(sc, SYS_mmap))
+		return false;
+	for (i = 0; i < sc->n_deny; i++) {
+		const struct policy_syscall_rule *rule = &sc->deny[i];
+		bool all = true;
+
+		if (rule->nr != SYS_mmap || rule->action == POLICY_ACTION_ALLOW ||
+		    rule->action == POLICY_ACTION_LOG)
+			continue;
+		for (k = 0; k < rule->n_args && all; k++)
+			all = arg_may_hold(&rule->args[k], args, known);
+		if (all)
+			return false;
+	}
+	return true;
+}
+
+static int check_region(const struct policy *p, size_t i, const char *origin,
+			struct err_ctx *reterr)
+{
+	const struct policy_region *reg = &p->broker.regions[i];
+	const char *why = region_name_problem(reg->name);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	char path[64], q[72];
+	size_t j;
+
+	snprintf(path, sizeof(path), REGIONS "[%zu].name", i);
+	if (why)
+		return policy_fail(reterr, EINVAL, origin, path, "%s", why);
+	for (j = 0; j < i; j++)
+		if (strcmp(p->broker.regions[j].name, reg->name) == 0)
+			return policy_fail(reterr, EINVAL, origin, path,
+					   "region '%s' is declared twice (first at [%zu])",
+					   policy_quote(reg->name, q, sizeof(q)), j);
+	snprintf(path, sizeof(path), REGIONS "[%zu].size", i);
+	if (reg->size == 0 || reg->size > POLICY_REGION_SIZE_MAX || reg->size % page)
+		return policy_fail(reterr, EINVAL, origin, path,
+				   "must be 1 byte to 16G (kept as whole pages)");
+	snprintf(path, sizeof(path), REGIONS "[%zu].access", i);
+	if ((unsigned)reg->access >= _POLICY_REGION_ACCESS_MAX)
+		return policy_fail(reterr, EINVAL, origin, path, "unknown access");
+	if (reg->access == POLICY_REGION_RWX && !executable_memory_allowed(&p->syscalls, reg->size))
+		return policy_fail(reterr, EPERM, origin, path,
+				   "'rwx' needs executable memory, which the syscall rules deny "
+				   "(mmap with PROT_EXEC)");
+	return 0;
+}
+
+/* Region pages are the instance's memory: together they must fit its limit. */
+static int check_regions(const struct policy *p, const char *origin, struct err_ctx *reterr)
+{
+	uint64_t total = 0;
+	size_t i;
+	int r;
+
+	if (p->broker.n_regions > POLICY_MAX_REGIONS)
+		return policy_fail(reterr, E2BIG, origin, REGIONS, "too many regions (at most %d)",
+				   POLICY_MAX_REGIONS);
+	for (i = 0; i < p->broker.n_regions; i++) {
+		r = check_region(p, i, origin, reterr);
+		if (r < 0)
+			return r;
+		total += p->broker.regions[i].size; /* at most 16 x 16G: no overflow */
+	}
+	/* descriptors 4.. must be below the instance's open-file limit */
+	if (p->broker.n_regions && p->limits.open_files &&
+	    p->limits.open_files <= POLICY_REGION_FD_BASE + p->broker.n_regions)
+		return policy_fail(reterr, EINVAL, origin, REGIONS,
+				   "%zu regions take descriptors up to %zu: limits.open_files must "
+				   "be above that",
+				   p->broker.n_regions, POLICY_REGION_FD_BASE + p->broker.n_regions - 1);
+	if (p->limits.memory_bytes && total > p->limits.memory_bytes)
+		return policy_fail(reterr, E2BIG, origin, REGIONS,
+				   "regions take %llu bytes, more than the memory limit (%llu bytes)",
+				   (unsigned long long)total,
+				   (unsigned long long)p->limits.memory_bytes);
+	return 0;
+}
+
+int policy_validate_broker(const struct policy *p, const char *origin, struct err_ctx *reterr)
+{
+	const struct policy_broker *b = &p->broker;
 	const char *why;
 	size_t i;
 	int r;
@@ -164,5 +368,5 @@ int policy_validate_broker(const struct policy_broker *b, const char *origin,
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return check_regions(p, origin, reterr);
 }

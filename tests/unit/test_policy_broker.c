@@ -242,8 +242,11 @@ Test(policy_broker, dump_round_trips_the_example_and_the_default)
 Test(policy_broker, rejects_unknown_key)
 {
 	expect_broker_error("{\"effect\": []}", "test.json: $.broker.effect: unknown key");
-	expect_broker_error("{\"quotas\": {\"network_operations\": 1}}",
-			    "$.broker.quotas.network_operations: unknown key");
+	expect_broker_error("{\"quotas\": {\"network_ops\": 1}}",
+			    "$.broker.quotas.network_ops: unknown key");
+	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 1, \"access\": \"r\", "
+			    "\"exec\": true}]}",
+			    "$.broker.regions[0].exec: unknown key");
 	expect_broker_error("{\"effects\": [\"log\"], \"grants\": [{\"resource\": \"register:a\", "
 			    "\"rights\": [\"read\"], \"expiry\": 1}]}",
 			    "$.broker.grants[0].expiry: unknown key");
@@ -251,9 +254,9 @@ Test(policy_broker, rejects_unknown_key)
 
 Test(policy_broker, rejects_unknown_effect)
 {
-	expect_broker_error("{\"effects\": [\"log\", \"net.connect\"]}",
-			    "$.broker.effects[1]: unknown effect 'net.connect' "
-			    "(log, cap, register, fs.open)");
+	expect_broker_error("{\"effects\": [\"log\", \"net\"]}",
+			    "$.broker.effects[1]: unknown effect 'net' "
+			    "(log, cap, register, fs.open, net.connect)");
 	expect_broker_error("{\"effects\": [\"LOG\"]}",
 			    "$.broker.effects[0]: unknown effect 'LOG'");
 	expect_broker_error("{\"effects\": \"log\"}",
@@ -300,8 +303,8 @@ Test(policy_broker, rejects_unknown_resource_kind)
 {
 	expect_broker_error(
 		"{\"effects\": [\"log\"], \"grants\": [{\"resource\": "
-		"\"net:example.org:443\", \"rights\": [\"read\"]}]}",
-		"$.broker.grants[0].resource: unknown resource kind 'net' (register, fs)");
+		"\"domain:example\", \"rights\": [\"read\"]}]}",
+		"$.broker.grants[0].resource: unknown resource kind 'domain' (register, fs, net)");
 	expect_broker_error("{\"effects\": [\"log\"], \"grants\": [{\"resource\": "
 			    "\"demo/x\", \"rights\": [\"read\"]}]}",
 			    "$.broker.grants[0].resource: 'demo/x' must be KIND:NAME");
@@ -485,7 +488,11 @@ Test(policy_broker, names_of_words)
 	cr_expect_null(policy_effect_name((enum policy_effect)0));
 	cr_expect_null(
 		policy_effect_name((enum policy_effect)(POLICY_EFFECT_LOG | POLICY_EFFECT_CAP)));
-	cr_expect_null(policy_effect_name((enum policy_effect)(1u << 4)));
+	cr_expect_str_eq(policy_effect_name(POLICY_EFFECT_NET_CONNECT), "net.connect");
+	cr_expect_null(policy_effect_name((enum policy_effect)(1u << 5)));
+	cr_expect_str_eq(policy_grant_kind_name(POLICY_GRANT_NET), "net");
+	cr_expect_str_eq(policy_region_access_name(POLICY_REGION_RWX), "rwx");
+	cr_expect_null(policy_region_access_name(_POLICY_REGION_ACCESS_MAX));
 	cr_expect_str_eq(policy_right_name(POLICY_RIGHT_ATTENUATE), "attenuate");
 	cr_expect_str_eq(policy_right_name(POLICY_RIGHT_CONSUME), "consume");
 	cr_expect_null(policy_right_name((enum policy_right)(1u << 6)));
@@ -498,7 +505,8 @@ Test(policy_broker, names_of_words)
 /* policy/schema.json describes $.broker strictly and knows every key the loader takes. */
 Test(policy_broker, schema_describes_the_broker_section)
 {
-	static const char *const keys[] = {"effects", "grants", "quotas", "store", "on_malformed"};
+	static const char *const keys[] = {"effects", "grants", "quotas",
+					   "store",   "regions", "on_malformed"};
 	char path[4096];
 	json_error_t jerr;
 	json_t *schema, *b, *props, *effects;
@@ -516,6 +524,139 @@ Test(policy_broker, schema_describes_the_broker_section)
 				   keys[i]);
 	effects = json_object_get(json_object_get(json_object_get(props, "effects"), "items"),
 				  "enum");
-	cr_expect_eq(json_array_size(effects), 4);
+	cr_expect_eq(json_array_size(effects), 5);
 	json_decref(schema);
+}
+
+/* ---- net.connect grants ---- */
+
+static void expect_net_grant_error(const char *resource, const char *want)
+{
+	char broker[512];
+
+	snprintf(broker, sizeof(broker),
+		 "{\"effects\": [\"net.connect\"], \"grants\": [{\"resource\": \"%s\", "
+		 "\"rights\": [\"read\", \"write\"]}]}",
+		 resource);
+	expect_broker_error(broker, want);
+}
+
+Test(policy_broker, net_grants_and_quota_load)
+{
+	_cleanup_policy_ struct policy *p = must_load_broker(
+		"{\"effects\": [\"net.connect\"], \"grants\": ["
+		"{\"resource\": \"net:127.0.0.1:8080\", \"rights\": [\"read\", \"write\"]},"
+		"{\"resource\": \"net:[::1]:65535\", \"rights\": [\"read\"]}],"
+		"\"quotas\": {\"network_operations\": 7}}");
+
+	cr_assert_eq(p->broker.n_grants, 2);
+	cr_expect_eq(p->broker.grants[0].kind, POLICY_GRANT_NET);
+	cr_expect_str_eq(p->broker.grants[0].name, "127.0.0.1:8080");
+	cr_expect_str_eq(p->broker.grants[1].name, "[::1]:65535");
+	cr_expect_eq(p->broker.effects, POLICY_EFFECT_NET_CONNECT);
+	cr_expect_eq(p->broker.max_network_operations, 7);
+}
+
+Test(policy_broker, rejects_net_grants_that_are_not_one_canonical_endpoint)
+{
+	expect_net_grant_error("net:localhost:80", "host names are not resolved");
+	expect_net_grant_error("net:127.0.0.1", "must be net:ADDRESS:PORT");
+	expect_net_grant_error("net:127.0.0.1:0", "port must be a number from 1 to 65535");
+	expect_net_grant_error("net:127.0.0.1:65536", "port must be a number from 1 to 65535");
+	expect_net_grant_error("net:127.0.0.1:080", "without leading zeros");
+	expect_net_grant_error("net:127.0.0.1:8a", "port must be a number");
+	expect_net_grant_error("net:::1:80", "written in brackets");
+	expect_net_grant_error("net:[0::1]:80", "canonical form");
+	expect_net_grant_error("net:127.000.0.1:80", "not a numeric");
+	expect_net_grant_error("net::80", "must be net:ADDRESS:PORT");
+	expect_broker_error("{\"effects\": [\"net.connect\"], \"grants\": [{\"resource\": "
+			    "\"net:127.0.0.1:80\", \"rights\": [\"create\"]}]}",
+			    "right 'create' does not apply to a 'net' grant");
+	expect_broker_error("{\"effects\": [\"log\"], \"grants\": [{\"resource\": "
+			    "\"net:127.0.0.1:80\", \"rights\": [\"read\"]}]}",
+			    "needs effect 'net.connect'");
+}
+
+/* ---- regions ---- */
+
+Test(policy_broker, regions_load_rounded_to_pages)
+{
+	_cleanup_policy_ struct policy *p = must_load_broker(
+		"{\"regions\": [{\"name\": \"in\", \"size\": 1, \"access\": \"r\"},"
+		"{\"name\": \"out.buf-2\", \"size\": \"1M\", \"access\": \"rw\"},"
+		"{\"name\": \"guard\", \"size\": 8192, \"access\": \"none\"}]}");
+
+	cr_assert_eq(p->broker.n_regions, 3);
+	cr_expect_str_eq(p->broker.regions[0].name, "in");
+	cr_expect_eq(p->broker.regions[0].size, 4096);
+	cr_expect_eq(p->broker.regions[0].access, POLICY_REGION_R);
+	cr_expect_eq(p->broker.regions[1].size, 1u << 20);
+	cr_expect_eq(p->broker.regions[1].access, POLICY_REGION_RW);
+	cr_expect_eq(p->broker.regions[2].access, POLICY_REGION_NONE);
+	cr_expect(policy_has_broker(p), "regions alone give the instance a broker socket");
+	cr_expect_eq(p->broker.effects, 0);
+}
+
+Test(policy_broker, rejects_bad_regions)
+{
+	expect_broker_error("{\"regions\": [{\"name\": \"a/b\", \"size\": 1, \"access\": \"r\"}]}",
+			    "$.broker.regions[0].name: region names are made of [A-Za-z0-9._-]");
+	expect_broker_error("{\"regions\": [{\"name\": \"\", \"size\": 1, \"access\": \"r\"}]}",
+			    "$.broker.regions[0].name: region name must be 1 to 64 characters");
+	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 0, \"access\": \"r\"}]}",
+			    "$.broker.regions[0].size: must be at least 1 byte");
+	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": \"17G\", \"access\": \"r\"}]}",
+			    "$.broker.regions[0].size: larger than 16G");
+	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 1, \"access\": \"wx\"}]}",
+			    "$.broker.regions[0].access: unknown access 'wx' (none, r, rw, rwx)");
+	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 1}]}",
+			    "$.broker.regions[0]: missing key 'access'");
+	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 1, \"access\": \"r\"},"
+			    "{\"name\": \"a\", \"size\": 2, \"access\": \"rw\"}]}",
+			    "$.broker.regions[1].name: region 'a' is declared twice (first at [0])");
+}
+
+Test(policy_broker, rejects_more_than_16_regions)
+{
+	char broker[4096];
+	size_t n = 0;
+
+	n += (size_t)snprintf(broker, sizeof(broker), "{\"regions\": [");
+	for (int i = 0; i < 17; i++)
+		n += (size_t)snprintf(broker + n, sizeof(broker) - n,
+				      "%s{\"name\": \"r%d\", \"size\": 1, \"access\": \"r\"}",
+				      i ? "," : "", i);
+	snprintf(broker + n, sizeof(broker) - n, "]}");
+	expect_broker_error(broker, "$.broker.regions: too many regions (at most 16)");
+}
+
+Test(policy_broker, rejects_regions_larger_than_the_memory_limit)
+{
+	expect_load_error("{\"version\": 1, \"limits\": {\"memory\": \"64M\"}, \"broker\": "
+			  "{\"regions\": [{\"name\": \"a\", \"size\": \"40M\", \"access\": \"r\"},"
+			  "{\"name\": \"b\", \"size\": \"40M\", \"access\": \"rw\"}]}}",
+			  "$.broker.regions: regions take 83886080 bytes, more than the memory "
+			  "limit (67108864 bytes)");
+	_cleanup_free_ char *ok = strdup(
+		"{\"version\": 1, \"limits\": {\"memory\": \"64M\"}, \"broker\": "
+		"{\"regions\": [{\"name\": \"a\", \"size\": \"64M\", \"access\": \"r\"}]}}");
+	policy_free(must_load(ok));
+}
+
+/* rwx follows the syscall rules: the default allows mmap, W^X denies PROT_EXEC. */
+Test(policy_broker, rwx_regions_need_executable_memory)
+{
+	static const char rwx[] = "{\"regions\": [{\"name\": \"jit\", \"size\": \"64K\", "
+				  "\"access\": \"rwx\"}]}";
+	_cleanup_policy_ struct policy *p = must_load_broker(rwx);
+	_cleanup_free_ char *wx = NULL;
+
+	cr_expect_eq(p->broker.regions[0].access, POLICY_REGION_RWX);
+	cr_assert_geq(asprintf(&wx,
+			       "{\"version\": 1, \"syscalls\": {\"deny\": [{\"names\": [\"mmap\"], "
+			       "\"action\": \"errno\", \"errno\": \"EPERM\", \"args\": [{\"index\": 2, "
+			       "\"op\": \"masked_eq\", \"mask\": 4, \"value\": 4}]}]}, \"broker\": %s}",
+			       rwx),
+		      0);
+	expect_load_error(wx, "$.broker.regions[0].access: 'rwx' needs executable memory");
 }

@@ -136,6 +136,7 @@ static struct wire_msg sample(enum wire_type t)
 	case WIRE_T_PING_OK:
 	case WIRE_T_LOG_OK:
 	case WIRE_T_REGISTER_DELETE_OK:
+	case WIRE_T_NET_CONNECT_OK:
 		break;
 	case WIRE_T_LOG:
 		m.u.log = (struct wire_log){WIRE_LOG_INFO, STR("step 3\tdone \xc3\xa9")};
@@ -174,6 +175,9 @@ static struct wire_msg sample(enum wire_type t)
 	case WIRE_T_FS_OPEN:
 		m.u.fs_open = (struct wire_fs_open){tok, WIRE_OPEN_WRITE | WIRE_OPEN_CREATE, 0640,
 						    STR("/data"), STR("out/report.txt")};
+		break;
+	case WIRE_T_NET_CONNECT:
+		m.u.net_connect = (struct wire_net_connect){tok, 8080, STR("::1")};
 		break;
 	case WIRE_T_ERROR:
 		m.u.error = (struct wire_error_reply){WIRE_E_CONFLICT, STR("version is 4, not 3")};
@@ -237,6 +241,7 @@ static const enum wire_type all_types[] = {
 	WIRE_T_REGISTER_DELETE,
 	WIRE_T_FS_OPEN,
 	WIRE_T_REGION_LIST,
+	WIRE_T_NET_CONNECT,
 	WIRE_T_ERROR,
 	WIRE_T_HELLO_OK,
 	WIRE_T_PING_OK,
@@ -252,6 +257,7 @@ static const enum wire_type all_types[] = {
 	WIRE_T_REGISTER_DELETE_OK,
 	WIRE_T_FS_OPEN_OK,
 	WIRE_T_REGION_LIST_OK,
+	WIRE_T_NET_CONNECT_OK,
 };
 
 #define N_TYPES (sizeof(all_types) / sizeof(all_types[0]))
@@ -958,6 +964,41 @@ Test(wire_decode, rejects_set_id_modes_and_modes_without_create)
 	expect_error(&p, WIRE_E_MALFORMED);
 	pb_fs_open(&p, WIRE_OPEN_READ, 0644);
 	expect_error(&p, WIRE_E_MALFORMED);
+}
+
+static void pb_net_connect(struct pb *p, uint32_t port, const char *address)
+{
+	pb_header(p, WIRE_T_NET_CONNECT);
+	pb_token(p);
+	pb_le(p, port, 2);
+	pb_str(p, address, strlen(address));
+	pb_seal(p);
+}
+
+Test(wire_decode, net_connect_takes_numeric_addresses_and_nonzero_ports)
+{
+	static const char *const good[] = {"127.0.0.1", "::1", "fe80::1:AbCd", "10.0.0.255"};
+	static const char *const bad[] = {"localhost", "127.0.0.1 ", "[::1]", "1.2.3.4%eth0",
+					  "::1/128",   "a\x01"};
+	struct wire_msg m;
+	struct pb p;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		pb_net_connect(&p, 443, good[i]);
+		expect_decodes(&p, &m);
+		cr_assert_eq(m.u.net_connect.port, 443);
+		cr_assert_eq(m.u.net_connect.address.len, strlen(good[i]));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pb_net_connect(&p, 443, bad[i]);
+		expect_error(&p, WIRE_E_STRING);
+	}
+	pb_net_connect(&p, 0, "127.0.0.1");
+	expect_error(&p, WIRE_E_MALFORMED);
+	pb_net_connect(&p, 443, "");
+	expect_error(&p, WIRE_E_STRING);
+	pb_net_connect(&p, 443, "0000:0000:0000:0000:0000:0000:0000:0000:0000:00001");
+	expect_error(&p, WIRE_E_TOO_LONG);
 }
 
 Test(wire_decode, rejects_uses_left_on_an_unlimited_capability)
