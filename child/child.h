@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "policy/bpf.h"
@@ -26,6 +27,8 @@ struct child_config {
 	int stdout_fd;         /* becomes fd 1 */
 	int stderr_fd;         /* becomes fd 2 */
 	int broker_fd;         /* becomes CHILD_BROKER_FD in the payload, or -1 without a broker */
+	const int *region_fds; /* [i] becomes CHILD_REGION_FD_BASE + i in the payload; -1: none */
+	size_t n_region_fds;   /* at most POLICY_MAX_REGIONS */
 	bool privileged;       /* supervisor is root: setgroups(0) and switch to the mapped uid */
 	const struct child_rlimit *rlimits; /* the limits plan's rlimits, set in the payload */
 	size_t n_rlimits;
@@ -36,9 +39,17 @@ struct child_config {
 /* The payload's end of the broker socket, announced in VMSANDBOX_BROKER_FD. */
 #define CHILD_BROKER_FD 3
 
+/* Memory region i (policy order) of the broker section; a `none` region's slot stays closed. */
+#define CHILD_REGION_FD_BASE 4
+
 /* Every fd the supervisor hands the child sits at or above this, so the
- * payload's fixed numbers (0-2, CHILD_BROKER_FD) are free to take. */
-#define CHILD_FD_FLOOR 10
+ * payload's fixed numbers (0-2, CHILD_BROKER_FD, the region slots) are free
+ * to take: the dup2() calls that install them can never hit a source. */
+#define CHILD_FD_FLOOR 64
+
+_Static_assert(CHILD_REGION_FD_BASE > CHILD_BROKER_FD &&
+		       CHILD_REGION_FD_BASE + POLICY_MAX_REGIONS <= CHILD_FD_FLOOR,
+	       "the payload's fixed descriptors must stay below the floor");
 
 /* The instance's pid 1: never returns. */
 __attribute__((noreturn)) void child_main(const struct child_config *cfg);

@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <unistd.h>
 
-#define FDS_KEEP_MAX 16
+#define FDS_KEEP_MAX 32 /* the fds of child_sync_wait plus one per region */
 
 static void sort_fds(int *fds, size_t n)
 {
@@ -74,6 +74,25 @@ static int install_stdio(const struct child_config *cfg, struct err_ctx *reterr)
 	return r;
 }
 
+/*
+ * Region i at CHILD_REGION_FD_BASE + i. A `none` region's slot stays empty:
+ * whatever sat there was already marked close-on-exec.
+ */
+static int install_regions(const struct child_config *cfg, struct err_ctx *reterr)
+{
+	if (cfg->n_region_fds > POLICY_MAX_REGIONS)
+		return err_set(reterr, E2BIG, "too many region descriptors: %zu",
+			       cfg->n_region_fds);
+	for (size_t i = 0; i < cfg->n_region_fds; i++) {
+		int target = CHILD_REGION_FD_BASE + (int)i;
+
+		if (cfg->region_fds[i] >= 0 && dup2(cfg->region_fds[i], target) < 0)
+			return err_set(reterr, errno, "cannot install memory region %zu as fd %d",
+				       i, target);
+	}
+	return 0;
+}
+
 int child_fds_setup(const struct child_config *cfg, struct err_ctx *reterr)
 {
 	int r = install_stdio(cfg, reterr);
@@ -86,10 +105,17 @@ int child_fds_setup(const struct child_config *cfg, struct err_ctx *reterr)
 	 */
 	if (close_range(3, UINT_MAX, CLOSE_RANGE_CLOEXEC) < 0)
 		return err_set(reterr, errno, "cannot mark descriptors close-on-exec");
-	/* The one descriptor beyond 0-2 that survives exec; dup2 clears CLOEXEC. */
+	/*
+	 * The descriptors beyond 0-2 that survive exec; dup2 clears CLOEXEC.
+	 * Every source sits at or above CHILD_FD_FLOOR, so no dup2 here can
+	 * replace a descriptor another one still needs.
+	 */
 	if (cfg->broker_fd >= 0 && dup2(cfg->broker_fd, CHILD_BROKER_FD) < 0)
 		return err_set(reterr, errno, "cannot install the broker socket as fd %d",
 			       CHILD_BROKER_FD);
+	r = install_regions(cfg, reterr);
+	if (r < 0)
+		return r;
 	/* A new session has no controlling terminal: TIOCSTI has nothing to inject into. */
 	if (setsid() < 0)
 		return err_set(reterr, errno, "cannot start a new session");

@@ -32,17 +32,21 @@ static int read_sync_byte(int fd, char want, const char *what, struct err_ctx *r
 	return 0;
 }
 
+/* 0-2 and the config's descriptors, before the region ones. */
+#define SYNC_KEEP_FIXED 9
+
 int child_sync_wait(const struct child_config *cfg, struct err_ctx *reterr)
 {
-	const int keep[] = {0,
-			    1,
-			    2,
-			    cfg->report_fd,
-			    cfg->sync_fd,
-			    cfg->stdin_fd,
-			    cfg->stdout_fd,
-			    cfg->stderr_fd,
-			    cfg->broker_fd};
+	int keep[SYNC_KEEP_FIXED + POLICY_MAX_REGIONS] = {0,
+							  1,
+							  2,
+							  cfg->report_fd,
+							  cfg->sync_fd,
+							  cfg->stdin_fd,
+							  cfg->stdout_fd,
+							  cfg->stderr_fd,
+							  cfg->broker_fd};
+	size_t n_keep = SYNC_KEEP_FIXED;
 	int r;
 
 	/*
@@ -53,7 +57,12 @@ int child_sync_wait(const struct child_config *cfg, struct err_ctx *reterr)
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return err_set(reterr, errno, "cannot set the parent-death signal");
-	r = child_fds_close_except(keep, ARRAY_SIZE(keep), 0, reterr);
+	if (cfg->n_region_fds > POLICY_MAX_REGIONS)
+		return err_set(reterr, E2BIG, "too many region descriptors: %zu",
+			       cfg->n_region_fds);
+	for (size_t i = 0; i < cfg->n_region_fds; i++)
+		keep[n_keep++] = cfg->region_fds[i];
+	r = child_fds_close_except(keep, n_keep, 0, reterr);
 	if (r < 0)
 		return r;
 	return read_sync_byte(cfg->sync_fd, CHILD_SYNC_GO, "start signal", reterr);

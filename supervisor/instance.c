@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -88,6 +89,13 @@ static int spawn_fds_open(struct spawn_fds *f, bool broker, struct err_ctx *rete
 	return 0;
 }
 
+/* Regions are served through the broker (region.list, register values), so
+ * declaring any gives the instance the socket even with no other effect. */
+static bool instance_has_broker(const struct policy *p)
+{
+	return p->broker.effects != 0 || p->broker.n_regions > 0;
+}
+
 /* Moves fd to CHILD_FD_FLOOR or above (or keeps -1); on failure the child's
  * first step fails on the bad descriptor and reports. */
 static int above_floor(int fd)
@@ -103,7 +111,7 @@ static int above_floor(int fd)
 
 /* Runs in the freshly cloned child: keep only the child's ends, then set up. */
 __attribute__((noreturn)) static void child_entry(struct child_config *cfg, struct spawn_fds *f,
-						  const sigset_t *saved_mask)
+						  int *region_fds, const sigset_t *saved_mask)
 {
 	close(f->report[0]);
 	close(f->sync[0]);
@@ -117,6 +125,17 @@ __attribute__((noreturn)) static void child_entry(struct child_config *cfg, stru
 	cfg->stdout_fd = above_floor(f->out[1]);
 	cfg->stderr_fd = above_floor(f->err[1]);
 	cfg->broker_fd = above_floor(f->broker[1]);
+	/*
+	 * Our copies only: the supervisor's own descriptors stay where they
+	 * are. A region that cannot move gets a number no descriptor has, so
+	 * the fds step fails and reports instead of leaving its slot empty.
+	 */
+	for (size_t i = 0; i < cfg->n_region_fds; i++) {
+		int moved = above_floor(region_fds[i]);
+
+		region_fds[i] = moved < 0 && region_fds[i] >= 0 ? INT_MAX : moved;
+	}
+	cfg->region_fds = region_fds;
 	child_main(cfg);
 }
 
@@ -218,6 +237,7 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 		.rlimits = req->rlimits,
 		.n_rlimits = req->n_rlimits,
 	};
+	int region_fds[POLICY_MAX_REGIONS];
 	struct spawn_fds f;
 	sigset_t saved_mask, all;
 	int pidfd = -1, r;
@@ -228,7 +248,12 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 	ret->broker_fd = -1;
 	snprintf(ret->id, sizeof(ret->id), "%s", req->instance_id);
 	memcpy(cfg.instance_id, ret->id, sizeof(cfg.instance_id));
-	r = spawn_fds_open(&f, req->policy->broker.effects != 0, reterr);
+	if (req->n_region_fds > POLICY_MAX_REGIONS)
+		return err_set(reterr, E2BIG, "too many memory regions: %zu", req->n_region_fds);
+	for (size_t i = 0; i < req->n_region_fds; i++)
+		region_fds[i] = req->region_fds[i];
+	cfg.n_region_fds = req->n_region_fds;
+	r = spawn_fds_open(&f, instance_has_broker(req->policy), reterr);
 	if (r < 0)
 		return r;
 
@@ -244,7 +269,7 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 		ret->in_cgroup_fd = req->cgroup_fd >= 0;
 	}
 	if (pid == 0)
-		child_entry(&cfg, &f, &saved_mask);
+		child_entry(&cfg, &f, region_fds, &saved_mask);
 	r = errno;
 	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 	if (pid < 0) {

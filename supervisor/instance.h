@@ -37,6 +37,11 @@ struct spawn_request {
 	const struct child_rlimit *rlimits;
 	size_t n_rlimits;
 	int cgroup_fd;      /* v2 leaf for CLONE_INTO_CGROUP, or -1 */
+	/* The broker's memory regions, in policy order (region_set_child_fd()):
+	 * [i] becomes fd CHILD_REGION_FD_BASE + i in the payload, -1 for none.
+	 * Still the caller's: close them once instance_spawn returned. */
+	const int *region_fds;
+	size_t n_region_fds; /* at most POLICY_MAX_REGIONS */
 	/* Called after the go byte, while the child builds its view, to put it
 	 * in its cgroups before it forks the payload; in_cgroup_fd: clone3
 	 * already placed it in cgroup_fd's cgroup. May be NULL. */

@@ -8,6 +8,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "supervisor/broker/dispatch_internal.h"
+#include "supervisor/broker/regions.h"
 #include "supervisor/broker/store.h"
 
 #define REG_LIST_HEAD (WIRE_HEADER_SIZE + 1 + 2)
@@ -99,20 +100,51 @@ static bool reg_target(const struct wire_msg *m, struct reg_target *t)
 	}
 }
 
-/* An inline value read from the store, as the reply; r->mem takes the data. */
-static int value_reply(struct broker_instance *bi, struct broker_req *r, enum wire_type type,
-		       struct store_value *v)
+/*
+ * Whether a value of len bytes fits the sink: inline in a reply, or the
+ * region range the instance named (*ret_dst then points at its start in the
+ * supervisor's view). 0 or -WIRE_E_*, nothing written either way.
+ */
+static int sink_fits(struct broker_instance *bi, struct broker_req *r, const struct wire_sink *sink,
+		     uint64_t len, uint8_t **ret_dst)
 {
+	if (sink->kind == WIRE_VALUE_INLINE) {
+		if (len > WIRE_MAX_INLINE)
+			return broker_deny(r, WIRE_E_TOO_SMALL, "value does not fit inline");
+		return 0;
+	}
+	if (region_set_sink(bi->regions, &sink->region, ret_dst) < 0)
+		return broker_deny(r, WIRE_E_REGION, "bad region reference");
+	if (len > sink->region.length)
+		return broker_deny(r, WIRE_E_TOO_SMALL, "value larger than the region range");
+	return 0;
+}
+
+/* A value read from the store as the reply, inline or into the sink's region; r->mem owns it. */
+static int value_reply(struct broker_instance *bi, struct broker_req *r, enum wire_type type,
+		       const struct wire_sink *sink, struct store_value *v)
+{
+	struct wire_value *out = &r->rep.u.reg_value.value;
+	uint8_t *dst = NULL;
+	int k;
+
 	r->mem = v->data;
-	if (v->len > WIRE_MAX_INLINE)
-		return broker_deny(r, WIRE_E_TOO_SMALL, "value does not fit inline");
+	k = sink_fits(bi, r, sink, v->len, &dst);
+	if (k < 0)
+		return k;
 	if (broker_quota_bytes(bi, r, v->len) < 0)
 		return -WIRE_E_QUOTA;
 	r->rep.type = type;
 	r->rep.u.reg_value.version = v->version;
-	r->rep.u.reg_value.value.kind = WIRE_VALUE_INLINE;
-	r->rep.u.reg_value.value.data.ptr = v->data;
-	r->rep.u.reg_value.value.data.len = (uint16_t)v->len;
+	out->kind = sink->kind;
+	if (sink->kind == WIRE_VALUE_INLINE) {
+		out->data.ptr = v->data;
+		out->data.len = (uint16_t)v->len;
+		return 0;
+	}
+	if (v->len)
+		memcpy(dst, v->data, v->len);
+	out->region = (struct wire_region_ref){sink->region.region, sink->region.offset, v->len};
 	return 0;
 }
 
@@ -128,14 +160,16 @@ static int reg_consume(struct broker_instance *bi, struct broker_req *r, const c
 	struct store_value v = {0};
 	struct err_ctx e = {0};
 	uint64_t max = bi->policy->broker.max_bytes;
+	uint8_t *dst;
 	int k;
 
 	k = store_read(bi->store, who, name, &v, &e);
 	if (k < 0)
 		return store_err(bi, r, k, &e);
 	free(v.data);
-	if (v.len > WIRE_MAX_INLINE)
-		return broker_deny(r, WIRE_E_TOO_SMALL, "value does not fit inline");
+	k = sink_fits(bi, r, &c->sink, v.len, &dst);
+	if (k < 0)
+		return k;
 	if (max && (v.len > max || bi->bytes > max - v.len))
 		return broker_deny(r, WIRE_E_QUOTA, "byte quota exhausted");
 	if (c->expected_version && c->expected_version != v.version)
@@ -143,7 +177,43 @@ static int reg_consume(struct broker_instance *bi, struct broker_req *r, const c
 	k = store_consume(bi->store, who, name, v.version, &v, &e);
 	if (k < 0)
 		return store_err(bi, r, k, &e);
-	return value_reply(bi, r, WIRE_T_REGISTER_CONSUME_OK, &v);
+	return value_reply(bi, r, WIRE_T_REGISTER_CONSUME_OK, &c->sink, &v);
+}
+
+/*
+ * The bytes to store: inline in the frame, or copied out of the region the
+ * instance named, which it may keep changing under us; the store only ever
+ * sees the private copy (r->mem, freed after the reply).
+ */
+static int value_source(struct broker_instance *bi, struct broker_req *r,
+			const struct wire_value *val, const uint8_t **ret_data, size_t *ret_len)
+{
+	const uint8_t *src;
+	uint8_t *copy;
+	size_t len;
+	int k;
+
+	if (val->kind == WIRE_VALUE_INLINE) {
+		*ret_data = val->data.ptr;
+		*ret_len = val->data.len;
+		return broker_quota_bytes(bi, r, val->data.len);
+	}
+	if (region_set_source(bi->regions, &val->region, &src) < 0)
+		return broker_deny(r, WIRE_E_REGION, "bad region reference");
+	if (val->region.length > STORE_VALUE_MAX)
+		return broker_deny(r, WIRE_E_TOO_SMALL, "value too large");
+	len = (size_t)val->region.length;
+	k = broker_quota_bytes(bi, r, len);
+	if (k < 0)
+		return k;
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return broker_deny(r, WIRE_E_INTERNAL, "out of memory");
+	memcpy(copy, src, len);
+	r->mem = copy;
+	*ret_data = copy;
+	*ret_len = len;
+	return 0;
 }
 
 static int reg_write_value(struct broker_instance *bi, struct broker_req *r, const char *name,
@@ -153,20 +223,20 @@ static int reg_write_value(struct broker_instance *bi, struct broker_req *r, con
 	const struct wire_value *val =
 		m->type == WIRE_T_REGISTER_CREATE ? &m->u.reg_create.value : &m->u.reg_write.value;
 	struct err_ctx e = {0};
+	const uint8_t *data = NULL;
 	uint64_t version = 1;
+	size_t len = 0;
 	int k;
 
-	if (val->kind != WIRE_VALUE_INLINE)
-		return broker_deny(r, WIRE_E_UNSUPPORTED, "region values are not supported yet");
-	k = broker_quota_bytes(bi, r, val->data.len);
+	k = value_source(bi, r, val, &data, &len);
 	if (k < 0)
 		return k;
 	if (m->type == WIRE_T_REGISTER_CREATE) {
-		k = store_create(bi->store, who, name, val->data.ptr, val->data.len, &e);
+		k = store_create(bi->store, who, name, data, len, &e);
 		r->rep.type = WIRE_T_REGISTER_CREATE_OK;
 	} else {
-		k = store_write(bi->store, who, name, val->data.ptr, val->data.len,
-				m->u.reg_write.expected_version, &version, &e);
+		k = store_write(bi->store, who, name, data, len, m->u.reg_write.expected_version,
+				&version, &e);
 		r->rep.type = WIRE_T_REGISTER_WRITE_OK;
 	}
 	if (k < 0)
@@ -188,17 +258,11 @@ static int reg_op(struct broker_instance *bi, struct broker_req *r, const char *
 	case WIRE_T_REGISTER_WRITE:
 		return reg_write_value(bi, r, name, who);
 	case WIRE_T_REGISTER_READ:
-		if (m->u.reg_read.sink.kind != WIRE_VALUE_INLINE)
-			return broker_deny(r, WIRE_E_UNSUPPORTED,
-					   "region sinks are not supported yet");
 		k = store_read(bi->store, who, name, &v, &e);
 		if (k < 0)
 			return store_err(bi, r, k, &e);
-		return value_reply(bi, r, WIRE_T_REGISTER_READ_OK, &v);
+		return value_reply(bi, r, WIRE_T_REGISTER_READ_OK, &m->u.reg_read.sink, &v);
 	case WIRE_T_REGISTER_CONSUME:
-		if (m->u.reg_consume.sink.kind != WIRE_VALUE_INLINE)
-			return broker_deny(r, WIRE_E_UNSUPPORTED,
-					   "region sinks are not supported yet");
 		return reg_consume(bi, r, name, who);
 	case WIRE_T_REGISTER_DELETE:
 		k = store_delete(bi->store, who, name, m->u.reg_delete.expected_version, &e);

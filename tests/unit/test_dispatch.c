@@ -11,13 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/wire.h"
 #include "supervisor/broker/captable.h"
 #include "supervisor/broker/dispatch.h"
+#include "supervisor/broker/regions.h"
+#include "supervisor/broker/store.h"
 
 #define HOLDER 7u
 #define OTHER 8u
@@ -29,6 +33,7 @@ static struct policy pol;
 static struct policy_grant grants[4];
 static struct captable *tab;
 static struct broker_instance *bi;
+static struct region_set *rs; /* outlives bi */
 static int peer = -1;
 
 /* A reply as the instance receives it; decoded strings point into buf. */
@@ -90,6 +95,7 @@ static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *
 static void teardown(void)
 {
 	broker_instance_free(bi);
+	region_set_free(rs);
 	captable_free(tab);
 	if (peer >= 0)
 		close(peer);
@@ -530,18 +536,254 @@ Test(dispatch, byte_quota_counts_values)
 	expect_error(&rx, WIRE_E_QUOTA);
 }
 
-Test(dispatch, region_values_are_not_supported_yet)
+/* Memory regions: IN (r), OUT (rw), GUARD (none), BIG (rw, over the store's largest value). */
+enum { IN, OUT, GUARD, BIG, N_REGIONS };
+
+#define RPAGE 4096
+#define BIG_SIZE (2 * STORE_VALUE_MAX)
+
+static struct policy_region regions[N_REGIONS] = {
+	[IN] = {"in", 2 * RPAGE, POLICY_REGION_R},
+	[OUT] = {"out", 2 * RPAGE, POLICY_REGION_RW},
+	[GUARD] = {"guard", RPAGE, POLICY_REGION_NONE},
+	[BIG] = {"big", BIG_SIZE, POLICY_REGION_RW},
+};
+
+/* The instance's view of region i, mapped as the guest library would. */
+static uint8_t *map_region(int i, int prot)
 {
-	struct wire_msg m = {.type = WIRE_T_REGISTER_CREATE, .request_id = 32};
+	void *p = mmap(NULL, regions[i].size, prot, MAP_SHARED, region_set_child_fd(rs, i), 0);
+
+	cr_assert_neq(p, MAP_FAILED, "region %d: %s", i, strerror(errno));
+	return p;
+}
+
+static void start_with_regions(void)
+{
+	struct err_ctx e = {0};
+
+	pol.broker.regions = regions;
+	pol.broker.n_regions = N_REGIONS;
+	cr_assert_eq(region_set_new(&pol.broker, &rs, &e), 0, "%s", e.msg);
+	start();
+	broker_instance_set_regions(bi, rs);
+}
+
+static struct wire_value region_value(uint32_t region, uint64_t offset, uint64_t length)
+{
+	return (struct wire_value){.kind = WIRE_VALUE_REGION, .region = {region, offset, length}};
+}
+
+static void reg_create_from(struct wire_token tok, const char *name, struct wire_value v,
+			    struct rx *rx)
+{
+	struct wire_msg m = {.type = WIRE_T_REGISTER_CREATE, .request_id = 30};
+
+	m.u.reg_create.token = tok;
+	m.u.reg_create.name = S(name);
+	m.u.reg_create.value = v;
+	rpc(&m, rx);
+}
+
+static void reg_get_into(enum wire_type type, struct wire_token tok, const char *name,
+			 uint32_t region, uint64_t offset, uint64_t length, struct rx *rx)
+{
+	struct wire_msg m = {.type = type, .request_id = 31};
+	struct wire_sink sink = {WIRE_VALUE_REGION, {region, offset, length}};
+
+	if (type == WIRE_T_REGISTER_READ) {
+		m.u.reg_read.token = tok;
+		m.u.reg_read.name = S(name);
+		m.u.reg_read.sink = sink;
+	} else {
+		m.u.reg_consume.token = tok;
+		m.u.reg_consume.name = S(name);
+		m.u.reg_consume.sink = sink;
+	}
+	rpc(&m, rx);
+}
+
+static void expect_in_region(const struct rx *rx, enum wire_type t, uint32_t region,
+			     uint64_t offset, uint64_t length)
+{
+	const struct wire_value *v = &rx->m.u.reg_value.value;
+
+	cr_assert_eq(rx->m.type, t, "got %s", wire_type_name(rx->m.type));
+	cr_assert_eq(v->kind, WIRE_VALUE_REGION);
+	cr_expect_eq(v->region.region, region);
+	cr_expect_eq(v->region.offset, offset);
+	cr_expect_eq(v->region.length, length);
+}
+
+/* A value over WIRE_MAX_INLINE goes in through one region and out through another. */
+Test(dispatch, register_value_round_trips_through_regions)
+{
+	uint8_t *out;
+	const uint8_t *in;
+	struct wire_msg w = {.type = WIRE_T_REGISTER_WRITE, .request_id = 33};
+	struct wire_token tok;
+	struct rx rx;
+
+	start_with_regions();
+	out = map_region(OUT, PROT_READ | PROT_WRITE);
+	in = map_region(IN, PROT_READ);
+	tok = token_of("demo/*");
+	for (int i = 0; i < 3000; i++)
+		out[100 + i] = (uint8_t)(i * 7);
+	reg_create_from(tok, "demo/big", region_value(OUT, 100, 3000), &rx);
+	cr_assert_eq(rx.m.type, WIRE_T_REGISTER_CREATE_OK, "got %s", wire_type_name(rx.m.type));
+	reg_read(tok, "demo/big", &rx);
+	expect_error(&rx, WIRE_E_TOO_SMALL); /* too large to come back inline */
+	reg_get_into(WIRE_T_REGISTER_READ, tok, "demo/big", IN, 5000, 3100, &rx);
+	expect_in_region(&rx, WIRE_T_REGISTER_READ_OK, IN, 5000, 3000);
+	cr_expect_eq(memcmp(in + 5000, out + 100, 3000), 0);
+
+	memcpy(out + RPAGE, "second value", 12);
+	w.u.reg_write.token = tok;
+	w.u.reg_write.name = S("demo/big");
+	w.u.reg_write.expected_version = 1;
+	w.u.reg_write.value = region_value(OUT, RPAGE, 12);
+	rpc(&w, &rx);
+	cr_assert_eq(rx.m.type, WIRE_T_REGISTER_WRITE_OK, "got %s %s", wire_type_name(rx.m.type),
+		     rx.m.type == WIRE_T_ERROR ? wire_error_name(rx.m.u.error.code) : "");
+	cr_expect_eq(rx.m.u.version.version, 2);
+	reg_read(tok, "demo/big", &rx);
+	expect_value(&rx, WIRE_T_REGISTER_READ_OK, 2, "second value");
+}
+
+/* The store keeps what the region held at the request, not what it holds later. */
+Test(dispatch, region_value_is_copied_at_the_request)
+{
+	uint8_t *out;
+	struct wire_token tok;
+	struct rx rx;
+
+	start_with_regions();
+	out = map_region(OUT, PROT_READ | PROT_WRITE);
+	tok = token_of("demo/*");
+	memcpy(out, "before", 6);
+	reg_create_from(tok, "demo/c", region_value(OUT, 0, 6), &rx);
+	cr_assert_eq(rx.m.type, WIRE_T_REGISTER_CREATE_OK);
+	memcpy(out, "after!", 6);
+	reg_read(tok, "demo/c", &rx);
+	expect_value(&rx, WIRE_T_REGISTER_READ_OK, 1, "before");
+}
+
+Test(dispatch, consume_into_a_region_hands_the_value_out_once)
+{
+	const uint8_t *in;
+	struct wire_token tok;
+	struct rx rx;
+
+	start_with_regions();
+	in = map_region(IN, PROT_READ);
+	tok = token_of("demo/*");
+	reg_create(tok, "demo/once", "ticket", &rx);
+	cr_assert_eq(rx.m.type, WIRE_T_REGISTER_CREATE_OK);
+	reg_get_into(WIRE_T_REGISTER_CONSUME, tok, "demo/once", IN, 10, 100, &rx);
+	expect_in_region(&rx, WIRE_T_REGISTER_CONSUME_OK, IN, 10, 6);
+	cr_expect_eq(memcmp(in + 10, "ticket", 6), 0);
+	reg_get_into(WIRE_T_REGISTER_CONSUME, tok, "demo/once", IN, 10, 100, &rx);
+	expect_error(&rx, WIRE_E_CONSUMED);
+}
+
+/* Too small a sink: typed error, not a byte written, and consume leaves the value alone. */
+Test(dispatch, value_larger_than_the_sink_is_too_small_and_writes_nothing)
+{
+	uint8_t *out;
+	uint8_t before[16];
+	struct wire_token tok;
+	struct rx rx;
+
+	start_with_regions();
+	out = map_region(OUT, PROT_READ | PROT_WRITE);
+	tok = token_of("demo/*");
+	memset(out, 0xaa, 16);
+	memcpy(before, out, 16);
+	reg_create(tok, "demo/v", "abcdef", &rx);
+	cr_assert_eq(rx.m.type, WIRE_T_REGISTER_CREATE_OK);
+	reg_get_into(WIRE_T_REGISTER_READ, tok, "demo/v", OUT, 0, 5, &rx);
+	expect_error(&rx, WIRE_E_TOO_SMALL);
+	reg_get_into(WIRE_T_REGISTER_CONSUME, tok, "demo/v", OUT, 0, 5, &rx);
+	expect_error(&rx, WIRE_E_TOO_SMALL);
+	cr_expect_eq(memcmp(out, before, 16), 0, "the sink was written");
+	reg_read(tok, "demo/v", &rx);
+	expect_value(&rx, WIRE_T_REGISTER_READ_OK, 1, "abcdef");
+}
+
+Test(dispatch, bad_region_references_are_refused)
+{
+	const struct wire_region_ref bad[] = {
+		{OUT, 2 * RPAGE - 4, 8}, /* past the end */
+		{OUT, 2 * RPAGE + 1, 0}, /* starts past the end */
+		{N_REGIONS, 0, 4},	 /* no such region */
+		{GUARD, 0, 4},		 /* a guard has no data */
+	};
+	struct wire_token tok;
+	struct rx rx;
+
+	start_with_regions();
+	tok = token_of("demo/*");
+	reg_create(tok, "demo/x", "abcd", &rx);
+	cr_assert_eq(rx.m.type, WIRE_T_REGISTER_CREATE_OK);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		reg_create_from(tok, "demo/y",
+				region_value(bad[i].region, bad[i].offset, bad[i].length), &rx);
+		expect_error(&rx, WIRE_E_REGION);
+		reg_get_into(WIRE_T_REGISTER_READ, tok, "demo/x", bad[i].region, bad[i].offset,
+			     bad[i].length, &rx);
+		expect_error(&rx, WIRE_E_REGION);
+		reg_get_into(WIRE_T_REGISTER_CONSUME, tok, "demo/x", bad[i].region, bad[i].offset,
+			     bad[i].length, &rx);
+		expect_error(&rx, WIRE_E_REGION);
+	}
+	reg_read(tok, "demo/x", &rx);
+	expect_value(&rx, WIRE_T_REGISTER_READ_OK, 1, "abcd");
+	reg_read(tok, "demo/y", &rx);
+	expect_error(&rx, WIRE_E_NOT_FOUND);
+}
+
+Test(dispatch, region_values_without_regions_are_refused)
+{
+	struct wire_token tok;
 	struct rx rx;
 
 	start();
-	m.u.reg_create.token = token_of("demo/*");
-	m.u.reg_create.name = S("demo/r");
-	m.u.reg_create.value.kind = WIRE_VALUE_REGION;
-	m.u.reg_create.value.region = (struct wire_region_ref){1, 0, 16};
-	rpc(&m, &rx);
-	expect_error(&rx, WIRE_E_UNSUPPORTED);
+	tok = token_of("demo/*");
+	reg_create_from(tok, "demo/r", region_value(0, 0, 16), &rx);
+	expect_error(&rx, WIRE_E_REGION);
+}
+
+Test(dispatch, region_value_over_the_store_limit_is_too_large)
+{
+	struct wire_token tok;
+	struct rx rx;
+
+	start_with_regions();
+	tok = token_of("demo/*");
+	reg_create_from(tok, "demo/huge", region_value(BIG, 0, STORE_VALUE_MAX + 1), &rx);
+	expect_error(&rx, WIRE_E_TOO_SMALL);
+	reg_create_from(tok, "demo/huge", region_value(BIG, 0, STORE_VALUE_MAX), &rx);
+	cr_expect_eq(rx.m.type, WIRE_T_REGISTER_CREATE_OK, "got %s", wire_type_name(rx.m.type));
+}
+
+Test(dispatch, byte_quota_counts_region_values)
+{
+	uint8_t *out;
+	struct wire_token tok;
+	struct rx rx;
+
+	pol.broker.max_bytes = 5000;
+	start_with_regions();
+	out = map_region(OUT, PROT_READ | PROT_WRITE);
+	tok = token_of("demo/*");
+	memset(out, 'x', 3000);
+	reg_create_from(tok, "demo/q", region_value(OUT, 0, 3000), &rx);
+	cr_assert_eq(rx.m.type, WIRE_T_REGISTER_CREATE_OK);
+	reg_get_into(WIRE_T_REGISTER_READ, tok, "demo/q", OUT, 0, 3000, &rx); /* 6000 > 5000 */
+	expect_error(&rx, WIRE_E_QUOTA);
+	reg_create_from(tok, "demo/r", region_value(OUT, 0, 2001), &rx);
+	expect_error(&rx, WIRE_E_QUOTA);
 }
 
 Test(dispatch, garbage_gets_a_typed_error_and_the_next_frame_works)
