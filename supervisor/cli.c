@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 
@@ -41,6 +42,8 @@ enum {
 	OPT_OPEN_FILES_LIMIT,
 	OPT_REQUIRE,
 	OPT_PRINT,
+	OPT_STORE,
+	OPT_EXEC_LOG,
 };
 
 /* Leading '+': stop at PROGRAM so its own options pass through untouched.
@@ -51,6 +54,8 @@ static const char check_shortopts[] = "+:h";
 static const struct option run_longopts[] = {
 	{"policy", required_argument, NULL, 'p'},
 	{"report", required_argument, NULL, OPT_REPORT},
+	{"store", required_argument, NULL, OPT_STORE},
+	{"exec-log", required_argument, NULL, OPT_EXEC_LOG},
 	{"ro-bind", required_argument, NULL, OPT_RO_BIND},
 	{"bind", required_argument, NULL, OPT_BIND},
 	{"tmpfs", required_argument, NULL, OPT_TMPFS},
@@ -113,6 +118,8 @@ static const char usage_text[] =
 	"Run options:\n"
 	"  -p, --policy FILE          JSON policy (default: the embedded strict default)\n"
 	"      --report FILE          write the JSON report to FILE ('-' = stdout)\n"
+	"      --store PATH           register store (SQLite) for the broker's registers\n"
+	"      --exec-log FILE        append the execution log (JSON lines) to FILE\n"
 	"      --ro-bind SRC[:DST]    add a read-only bind mount (DST defaults to SRC)\n"
 	"      --bind SRC[:DST]       add a read-write bind mount (DST defaults to SRC)\n"
 	"      --tmpfs DST[:SIZE]     add a private tmpfs at DST\n"
@@ -512,6 +519,10 @@ static int parse_scalar_option(struct launch_opts *o, int c, const char *arg,
 		return set_once(&o->policy_path, "policy", arg, reterr);
 	case OPT_REPORT:
 		return set_once(&o->report_path, "report", arg, reterr);
+	case OPT_STORE:
+		return set_once(&o->store_path, "store", arg, reterr);
+	case OPT_EXEC_LOG:
+		return set_once(&o->exec_log_path, "exec-log", arg, reterr);
 	case OPT_CWD:
 		r = check_path("cwd", "directory", arg, reterr);
 		if (r >= 0)
@@ -830,6 +841,27 @@ static void apply_limits(const struct launch_opts *o, struct policy_limits *l)
 		l->require_cgroup = true;
 }
 
+/* --store: registers live there; a relative path is taken from the current directory. */
+static int apply_store(const struct launch_opts *o, struct policy *p, struct err_ctx *reterr)
+{
+	_cleanup_free_ char *abs = NULL;
+	char cwd[PATH_MAX];
+
+	if (!o->store_path)
+		return 0;
+	if (!(p->broker.effects & POLICY_EFFECT_REGISTER))
+		return cli_fail(reterr, EINVAL,
+				"--store: the policy allows no 'register' effect, so there is no "
+				"register store to choose");
+	if (o->store_path[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cli_fail(reterr, errno, "--store: cannot get the current directory");
+		if (asprintf(&abs, "%s/%s", strcmp(cwd, "/") ? cwd : "", o->store_path) < 0)
+			return cli_fail(reterr, ENOMEM, "out of memory");
+	}
+	return replace_string(&p->broker.store_path, abs ? abs : o->store_path, reterr);
+}
+
 static int apply_scalars(const struct launch_opts *o, struct policy *p, struct err_ctx *reterr)
 {
 	int r;
@@ -850,7 +882,7 @@ static int apply_scalars(const struct launch_opts *o, struct policy *p, struct e
 			return r;
 	}
 	apply_limits(o, &p->limits);
-	return 0;
+	return apply_store(o, p, reterr);
 }
 
 /*

@@ -14,12 +14,15 @@
 #include "common/cleanup.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "child/child.h"
 #include "policy/bpf.h"
 #include "supervisor/env.h"
 #include "supervisor/host.h"
 #include "supervisor/instance.h"
 #include "supervisor/broker/captable.h"
 #include "supervisor/broker/dispatch.h"
+#include "supervisor/broker/execlog.h"
+#include "supervisor/broker/regions.h"
 #include "supervisor/limits/runtime.h"
 #include "supervisor/loop.h"
 #include "supervisor/report.h"
@@ -135,7 +138,11 @@ struct run_ctx {
 	struct limits_runtime limits;
 	struct captable *caps;          /* NULL without a broker */
 	struct broker_instance *broker; /* the instance's broker, once spawned */
+	struct region_set *regions;     /* NULL without regions */
+	struct execlog *exec_log;       /* NULL without --exec-log */
 };
+
+_Static_assert(POLICY_REGION_FD_BASE == CHILD_REGION_FD_BASE, "one region descriptor layout");
 
 /* Capabilities one supervisor holds for all its instances. */
 #define RUN_MAX_CAPABILITIES 4096
@@ -171,17 +178,23 @@ static int add_guest_tool(struct policy *p)
 	return policy_add_mount(p, POLICY_MOUNT_BIND_RO, tool, "/run/vmsandbox/vmsb", 0);
 }
 
-/* With any broker effect allowed: a capability table, fd 3's name in the
- * environment and vmsb in the view. Without, nothing: no socket at all. */
+/* With any broker effect allowed or a region declared: a capability table,
+ * the regions, fd 3's name in the environment and vmsb in the view.
+ * Without, nothing: no socket at all. */
 static int prepare_broker(struct run_ctx *c, struct err_ctx *err)
 {
 	int r;
 
-	if (c->policy->broker.effects == 0)
+	if (!policy_has_broker(c->policy))
 		return 0;
 	r = captable_new(RUN_MAX_CAPABILITIES, &c->caps, err);
 	if (r < 0)
 		return r;
+	if (c->policy->broker.n_regions) {
+		r = region_set_new(&c->policy->broker, &c->regions, err);
+		if (r < 0)
+			return r;
+	}
 	r = env_add(&c->envp, "VMSANDBOX_BROKER_FD=3");
 	if (r == 0)
 		r = add_guest_tool(c->policy);
@@ -201,9 +214,31 @@ static int start_broker(struct run_ctx *c, struct instance *inst, struct loop_op
 	r = broker_instance_new(c->policy, c->caps, 1, inst->id, inst->broker_fd, &c->broker, err);
 	if (r < 0)
 		return r;
+	broker_instance_set_regions(c->broker, c->regions);
+	broker_instance_set_exec_log(c->broker, c->exec_log);
 	lo->broker_serve = serve_broker;
 	lo->broker_ctx = c->broker;
 	return 0;
+}
+
+/* --exec-log: opened before anything runs, so a bad path fails fast. */
+static int open_exec_log(struct run_ctx *c, struct err_ctx *err)
+{
+	if (!c->opts->exec_log_path)
+		return 0;
+	return execlog_open(c->opts->exec_log_path, &c->exec_log, err);
+}
+
+static void log_start(struct run_ctx *c, const struct instance *inst)
+{
+	execlog_event(c->exec_log, inst->id, "start",
+		      json_pack("{s:s,s:s,s:i}", "policy", c->policy->name, "program",
+				c->opts->argv[0], "pid", (int)inst->pid));
+}
+
+static void log_exit(struct run_ctx *c, const struct instance *inst, int exit_code)
+{
+	execlog_event(c->exec_log, inst->id, "exit", json_pack("{s:i}", "exit_code", exit_code));
 }
 
 static void loop_options_for(struct run_ctx *c, struct loop_options *lo)
@@ -269,12 +304,18 @@ static int run_instance(struct run_ctx *c)
 		.attach = limits_attach,
 		.attach_ctx = &c->limits,
 	};
+	int region_fds[POLICY_MAX_REGIONS];
 	struct loop_options lo;
 	struct run_observed obs = { 0 };
 	struct instance inst;
 	struct err_ctx err = { 0 };
+	size_t i;
 	int r;
 
+	for (i = 0; i < region_set_count(c->regions) && i < POLICY_MAX_REGIONS; i++)
+		region_fds[i] = region_set_child_fd(c->regions, i);
+	req.region_fds = region_fds;
+	req.n_region_fds = i;
 	loop_options_for(c, &lo);
 	r = instance_spawn(&req, &inst, &err);
 	if (r < 0) {
@@ -298,8 +339,10 @@ static int run_instance(struct run_ctx *c)
 		instance_close(&inst);
 		return VMSB_EXIT_SETUP;
 	}
+	region_set_close_child_fds(c->regions); /* the instance has its own now */
 	if (c->broker)
 		inst.broker_fd = broker_instance_fd(c->broker); /* polled here, owned there */
+	log_start(c, &inst);
 	r = loop_run(&inst, &lo, &obs, &err);
 	if (c->broker)
 		inst.broker_fd = -1;
@@ -311,7 +354,9 @@ static int run_instance(struct run_ctx *c)
 	}
 	finish_report(c, &inst, &obs);
 	instance_close(&inst);
-	return outcome_exit_code(&obs);
+	r = outcome_exit_code(&obs);
+	log_exit(c, &inst, r);
+	return r;
 }
 
 int run_command(const struct launch_opts *opts)
@@ -333,7 +378,8 @@ int run_command(const struct launch_opts *opts)
 	if (r < 0) {
 		log_errno(LOG_LEVEL_ERROR, r, "cannot build the environment");
 		r = VMSB_EXIT_SETUP;
-	} else if (instance_make_id(c.instance_id) < 0 || prepare_broker(&c, &err) < 0 ||
+	} else if (instance_make_id(c.instance_id) < 0 || open_exec_log(&c, &err) < 0 ||
+		   prepare_broker(&c, &err) < 0 ||
 		   limits_prepare(&c.policy->limits, c.instance_id, &c.limits, &err) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "%s", err.msg[0] ? err.msg : "cannot draw an instance id");
 		r = VMSB_EXIT_SETUP;
@@ -343,6 +389,8 @@ int run_command(const struct launch_opts *opts)
 	}
 	limits_release(&c.limits);
 	broker_instance_free(c.broker);
+	region_set_free(c.regions);
+	execlog_close(c.exec_log);
 	captable_free(c.caps);
 	env_free(c.envp);
 	policy_bpf_release(&c.bpf);

@@ -16,6 +16,8 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "supervisor/broker/dispatch_internal.h"
+#include "supervisor/broker/execlog.h"
+#include "supervisor/broker/regions.h"
 #include "supervisor/broker/store.h"
 
 /* Room for descriptors a hostile peer may attach: each one is closed. */
@@ -36,6 +38,7 @@ static const enum wire_type request_types[BROKER_N_REQ] = {
 	WIRE_T_REGISTER_DELETE,
 	WIRE_T_FS_OPEN,
 	WIRE_T_REGION_LIST,
+	WIRE_T_NET_CONNECT,
 };
 
 static int request_index(enum wire_type t)
@@ -75,6 +78,8 @@ static uint32_t effect_of(enum wire_type t)
 		return POLICY_EFFECT_REGISTER;
 	case WIRE_T_FS_OPEN:
 		return POLICY_EFFECT_FS_OPEN;
+	case WIRE_T_NET_CONNECT:
+		return POLICY_EFFECT_NET_CONNECT;
 	default:
 		return 0; /* hello, ping, region.list: nothing outside the instance */
 	}
@@ -135,6 +140,16 @@ int broker_quota_storage(struct broker_instance *bi, struct broker_req *r)
 	return 0;
 }
 
+int broker_quota_network(struct broker_instance *bi, struct broker_req *r)
+{
+	uint64_t max = bi->policy->broker.max_network_operations;
+
+	if (max && bi->network_ops >= max)
+		return broker_deny(r, WIRE_E_QUOTA, "network operation quota exhausted");
+	bi->network_ops++;
+	return 0;
+}
+
 int broker_quota_bytes(struct broker_instance *bi, struct broker_req *r, uint64_t n)
 {
 	uint64_t max = bi->policy->broker.max_bytes;
@@ -173,8 +188,9 @@ static int handle(struct broker_instance *bi, struct broker_req *r)
 	case WIRE_T_FS_OPEN:
 		return broker_handle_fs_open(bi, r);
 	case WIRE_T_REGION_LIST:
-		r->rep.type = WIRE_T_REGION_LIST_OK; /* no regions served yet: an empty page */
-		return 0;
+		return broker_handle_region_list(bi, r);
+	case WIRE_T_NET_CONNECT:
+		return broker_handle_net_connect(bi, r);
 	default:
 		return broker_deny(r, WIRE_E_TYPE, "not a request");
 	}
@@ -311,6 +327,7 @@ static int serve_frame(struct broker_instance *bi, size_t len, bool had_fds)
 	else
 		res = handle(bi, &r);
 	k = reply(bi, &r, res);
+	execlog_request(bi->exec_log, bi->id, &m, res == 0 ? &r.rep : NULL, res, r.cap_id);
 	if (r.fd >= 0)
 		close(r.fd);
 	free(r.mem);
@@ -442,6 +459,9 @@ static int mint_grants(struct broker_instance *bi, struct err_ctx *reterr)
 			if (r < 0)
 				return r;
 			break;
+		case POLICY_GRANT_NET:
+			kind = CAP_KIND_NET;
+			break;
 		case _POLICY_GRANT_KIND_MAX:
 		default:
 			return err_set(reterr, EINVAL, "grant %zu has an unknown kind", i);
@@ -536,6 +556,22 @@ void broker_instance_set_store(struct broker_instance *bi, struct store *s)
 	bi->store_owned = false;
 }
 
+void broker_instance_set_regions(struct broker_instance *bi, struct region_set *rs)
+{
+	bi->regions = rs;
+}
+
+void broker_instance_set_exec_log(struct broker_instance *bi, struct execlog *l)
+{
+	bi->exec_log = l;
+}
+
+static json_t *json_decref_null(json_t *o)
+{
+	json_decref(o);
+	return NULL;
+}
+
 static json_t *quota_json(uint64_t used, uint64_t limit)
 {
 	return json_pack("{s:I, s:I}", "used", (json_int_t)used, "limit", (json_int_t)limit);
@@ -559,11 +595,13 @@ static int errors_json(const struct broker_instance *bi, json_t *den, json_t *fa
 
 json_t *broker_instance_report(const struct broker_instance *bi)
 {
-	json_t *req = json_object(), *den = json_object(), *fail = json_object(), *quota;
+	json_t *req = json_object(), *den = json_object(), *fail = json_object(), *quota, *o;
 	size_t i;
 
-	quota = json_pack("{s:o, s:o}", "storage_operations",
+	quota = json_pack("{s:o, s:o, s:o}", "storage_operations",
 			  quota_json(bi->storage_ops, bi->policy->broker.max_storage_operations),
+			  "network_operations",
+			  quota_json(bi->network_ops, bi->policy->broker.max_network_operations),
 			  "bytes", quota_json(bi->bytes, bi->policy->broker.max_bytes));
 	if (!req || !den || !fail || !quota || errors_json(bi, den, fail) < 0)
 		goto oom;
@@ -573,12 +611,14 @@ json_t *broker_instance_report(const struct broker_instance *bi)
 					json_integer((json_int_t)bi->stats.requests[i])) < 0)
 			goto oom;
 	/* json_pack's "o" steals its references, on failure too */
-	return json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:o}", "requests", req, "denials",
-			 den, "errors", fail, "security_events",
-			 (json_int_t)bi->stats.security_events, "malformed",
-			 (json_int_t)bi->stats.malformed, "replies_dropped",
-			 (json_int_t)bi->stats.replies_dropped, "capabilities_attenuated",
-			 (json_int_t)bi->attenuations, "quota", quota);
+	o = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:o}", "requests", req, "denials", den,
+		      "errors", fail, "security_events", (json_int_t)bi->stats.security_events,
+		      "malformed", (json_int_t)bi->stats.malformed, "replies_dropped",
+		      (json_int_t)bi->stats.replies_dropped, "capabilities_attenuated",
+		      (json_int_t)bi->attenuations, "quota", quota);
+	if (o && bi->regions && json_object_set_new(o, "regions", region_set_report(bi->regions)) < 0)
+		o = json_decref_null(o);
+	return o;
 oom:
 	json_decref(req);
 	json_decref(den);

@@ -22,6 +22,8 @@
 #include "supervisor/broker/captable.h"
 
 struct store;
+struct region_set;
+struct execlog;
 
 #define BROKER_BATCH 16		     /* frames served per on_readable call */
 #define BROKER_MAX_ATTENUATIONS 1024 /* per instance: the captable is shared */
@@ -71,6 +73,18 @@ int broker_instance_on_readable(struct broker_instance *bi) __attribute__((warn_
  * of opening the policy's one on the first register request.
  */
 void broker_instance_set_store(struct broker_instance *bi, struct store *s);
+
+/*
+ * Serves the instance's memory regions from rs (not owned, must outlive bi):
+ * region.list, hello's region count, register values in regions.
+ */
+void broker_instance_set_regions(struct broker_instance *bi, struct region_set *rs);
+
+/*
+ * Appends one JSON line per served request to l (not owned, must outlive bi):
+ * the instance's execution log, with the text of its `log` requests.
+ */
+void broker_instance_set_exec_log(struct broker_instance *bi, struct execlog *l);
 
 /*
  * The report's "broker" object: requests by type, denials by reason,

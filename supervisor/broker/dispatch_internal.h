@@ -10,7 +10,10 @@
 #include "common/wire.h"
 #include "supervisor/broker/dispatch.h"
 
-#define BROKER_N_REQ 14 /* request types of wire protocol version 1 */
+struct region_set;
+struct execlog;
+
+#define BROKER_N_REQ 15 /* request types of wire protocol version 1 */
 
 struct broker_root {
 	char *name; /* the grant's normalised absolute host directory */
@@ -33,9 +36,12 @@ struct broker_instance {
 	char id[WIRE_MAX_INSTANCE_ID + 1];
 	struct store *store;
 	bool store_owned;
+	struct region_set *regions; /* not owned; NULL: the policy declares none */
+	struct execlog *exec_log;   /* not owned; NULL: no execution log file */
 	struct broker_root *roots;
 	size_t n_roots;
 	uint64_t storage_ops;
+	uint64_t network_ops;
 	uint64_t bytes;
 	uint64_t attenuations;
 	struct broker_stats stats;
@@ -64,6 +70,7 @@ int broker_check_cap(struct broker_instance *bi, struct broker_req *r, const str
 
 /* The quota step; 0 (and counted) or -WIRE_E_QUOTA. */
 int broker_quota_storage(struct broker_instance *bi, struct broker_req *r);
+int broker_quota_network(struct broker_instance *bi, struct broker_req *r);
 int broker_quota_bytes(struct broker_instance *bi, struct broker_req *r, uint64_t n);
 
 /* A wire string as a C string in dst; NULL (never a cut name) if it does not fit. */
@@ -89,5 +96,7 @@ int broker_handle_cap_revoke(struct broker_instance *bi, struct broker_req *r);
 int broker_handle_register(struct broker_instance *bi, struct broker_req *r);
 int broker_handle_register_list(struct broker_instance *bi, struct broker_req *r);
 int broker_handle_fs_open(struct broker_instance *bi, struct broker_req *r);
+int broker_handle_net_connect(struct broker_instance *bi, struct broker_req *r);
+int broker_handle_region_list(struct broker_instance *bi, struct broker_req *r);
 
 #endif

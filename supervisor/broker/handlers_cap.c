@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "supervisor/broker/dispatch_internal.h"
+#include "supervisor/broker/regions.h"
 
 #define CAP_LIST_HEAD (WIRE_HEADER_SIZE + 4 + 2)
 #define CAP_ENTRY_FIXED (WIRE_TOKEN_SIZE + 1 + 4 + 8 + 1 + 4 + 2)
@@ -66,7 +67,7 @@ int broker_handle_hello(struct broker_instance *bi, struct broker_req *r)
 	r->rep.u.hello_ok.instance_id.ptr = bi->id;
 	r->rep.u.hello_ok.instance_id.len = (uint16_t)strlen(bi->id);
 	r->rep.u.hello_ok.cap_count = n;
-	r->rep.u.hello_ok.region_count = 0; /* regions are not served yet */
+	r->rep.u.hello_ok.region_count = (uint32_t)region_set_count(bi->regions);
 	return 0;
 }
 

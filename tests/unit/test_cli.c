@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "common/cleanup.h"
@@ -340,6 +341,19 @@ Test(cli, report)
 	cli_free(&o);
 	PARSE_FAILS("--report: given more than once ('a' and 'b')", "run", "--report", "a",
 		    "--report=b", "true");
+}
+
+Test(cli, store_and_exec_log)
+{
+	struct launch_opts o;
+
+	PARSE_OK(&o, "run", "--store", "regs.db", "--exec-log=/tmp/x.log", "true");
+	cr_expect_str_eq(o.store_path, "regs.db");
+	cr_expect_str_eq(o.exec_log_path, "/tmp/x.log");
+	cli_free(&o);
+	PARSE_FAILS("--store: given more than once ('a' and 'b')", "run", "--store", "a",
+		    "--store", "b", "true");
+	PARSE_FAILS("--exec-log: empty file name", "run", "--exec-log=", "true");
 }
 
 Test(cli, ro_bind_dest_defaults_to_source)
@@ -866,5 +880,39 @@ Test(cli_apply, missing_bind_source_is_a_clear_error)
 	PARSE_OK(&o, "run", "--ro-bind", "/nonexistent/vmsb-cli-test", "true");
 	cr_expect_eq(cli_apply(&o, p, &e), -ENOENT);
 	cr_expect_str_eq(e.msg, "--ro-bind: source '/nonexistent/vmsb-cli-test' does not exist");
+	cli_free(&o);
+}
+
+Test(cli_apply, store_flag_replaces_the_policy_store_made_absolute)
+{
+	_cleanup_policy_ struct policy *p = load_base_policy();
+	struct launch_opts o;
+	struct err_ctx e = {0};
+	char cwd[4096], want[4200];
+
+	p->broker.effects = POLICY_EFFECT_REGISTER;
+	p->broker.store_path = strdup("/var/lib/old.db");
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	PARSE_OK(&o, "run", "--store", "sub/regs.db", "true");
+	cr_assert_eq(cli_apply(&o, p, &e), 0, "%s", e.msg);
+	snprintf(want, sizeof(want), "%s/sub/regs.db", strcmp(cwd, "/") ? cwd : "");
+	cr_expect_str_eq(p->broker.store_path, want);
+	cli_free(&o);
+	PARSE_OK(&o, "run", "--store", "/srv/r.db", "true");
+	cr_assert_eq(cli_apply(&o, p, &e), 0, "%s", e.msg);
+	cr_expect_str_eq(p->broker.store_path, "/srv/r.db");
+	cli_free(&o);
+}
+
+Test(cli_apply, store_flag_needs_the_register_effect)
+{
+	_cleanup_policy_ struct policy *p = load_base_policy();
+	struct launch_opts o;
+	struct err_ctx e = {0};
+
+	PARSE_OK(&o, "run", "--store", "/srv/r.db", "true");
+	cr_expect_lt(cli_apply(&o, p, &e), 0);
+	cr_expect(strstr(e.msg, "--store: the policy allows no 'register' effect") != NULL, "%s",
+		  e.msg);
 	cli_free(&o);
 }
