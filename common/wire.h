@@ -452,6 +452,13 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *ret, struct err
 int wire_encode(const struct wire_msg *m, uint8_t *buf, size_t size, size_t *ret_len)
 	__attribute__((warn_unused_result));
 
+/*
+ * The leading bytes of struct wire_msg that messages of type t use (the
+ * header fields and their union member); the rest is never read for that
+ * type. A caller that builds a message may clear just this much.
+ */
+size_t wire_msg_size(enum wire_type t);
+
 /* Same message: type, request id and the fields the type uses, strings by content. */
 bool wire_msg_equal(const struct wire_msg *a, const struct wire_msg *b);
 

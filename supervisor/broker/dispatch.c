@@ -308,7 +308,7 @@ static int serve_frame(struct broker_instance *bi, size_t len, bool had_fds)
 {
 	struct err_ctx e = {0};
 	struct wire_msg m;
-	struct broker_req r = {.req = &m, .fd = -1};
+	struct broker_req r;
 	uint32_t effect;
 	int idx, res, k;
 
@@ -320,6 +320,13 @@ static int serve_frame(struct broker_instance *bi, size_t len, bool had_fds)
 	idx = request_index(m.type);
 	if (idx < 0)
 		return malformed(bi, bi->buf, len, WIRE_E_TYPE, "a reply where a request is due");
+	/* handlers fill a zeroed reply of their type; the rest of the union stays unused */
+	r.req = &m;
+	r.fd = -1;
+	r.mem = NULL;
+	r.err_msg = NULL;
+	r.cap_id = 0;
+	memset(&r.rep, 0, wire_msg_size((enum wire_type)(m.type | WIRE_T_REPLY)));
 	bi->stats.requests[idx]++;
 	effect = effect_of(m.type);
 	if (effect && !(bi->policy->broker.effects & effect))
@@ -399,16 +406,17 @@ static int recv_one(struct broker_instance *bi)
 	return serve_frame(bi, (size_t)n, fds);
 }
 
+/*
+ * One frame per call, on purpose: a second recvmsg would almost always find
+ * nothing (a request waits for its reply) and cost a system call per round
+ * trip, and the level-triggered loop comes back while frames wait, taking
+ * turns with every other source so a flooding instance starves no one.
+ */
 int broker_instance_on_readable(struct broker_instance *bi)
 {
-	int i, r;
+	int r = recv_one(bi);
 
-	for (i = 0; i < BROKER_BATCH; i++) {
-		r = recv_one(bi);
-		if (r < 0 || r == BROKER_IDLE || r == BROKER_CLOSED)
-			return r;
-	}
-	return BROKER_MORE;
+	return r == 0 ? BROKER_IDLE : r;
 }
 
 static int open_root(struct broker_instance *bi, const char *name, struct err_ctx *reterr)

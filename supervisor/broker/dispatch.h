@@ -10,7 +10,7 @@
  * that does not fit the socket's buffer is dropped and counted.
  *
  * Made for an epoll loop (level-triggered): register broker_instance_fd()
- * for EPOLLIN and call broker_instance_on_readable() when it fires.
+ * for EPOLLIN and call broker_instance_on_readable() each time it fires.
  * Single-threaded, like the captable and store it uses.
  */
 #include <stdint.h>
@@ -25,13 +25,12 @@ struct store;
 struct region_set;
 struct execlog;
 
-#define BROKER_BATCH 16		     /* frames served per on_readable call */
 #define BROKER_MAX_ATTENUATIONS 1024 /* per instance: the captable is shared */
 
 /* What broker_instance_on_readable returns when the instance may live on. */
 enum broker_status {
-	BROKER_IDLE = 0,   /* nothing more to read for now */
-	BROKER_MORE = 1,   /* BROKER_BATCH frames served, more may wait: call again */
+	BROKER_IDLE = 0,   /* served a frame, or found none: wait for readiness again */
+	BROKER_MORE = 1,   /* interrupted before a frame: call again */
 	BROKER_CLOSED = 2, /* the instance closed its end: stop polling, then free */
 };
 
@@ -62,7 +61,7 @@ static inline void broker_instance_freep(struct broker_instance **bi)
 int broker_instance_fd(const struct broker_instance *bi);
 
 /*
- * Serves up to BROKER_BATCH frames. Returns enum broker_status, or -errno
+ * Serves at most one frame. Returns enum broker_status, or -errno
  * when the instance must be killed (malformed frame under on_malformed
  * "kill": -EBADMSG; a socket error: its -errno).
  */

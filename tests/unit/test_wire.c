@@ -1292,3 +1292,33 @@ Test(wire_msg_equal, sees_a_different_byte_in_a_string)
 	b.request_id++;
 	cr_expect(!wire_msg_equal(&a, &b));
 }
+
+/*
+ * wire_msg_size covers every byte a type uses: decoding into a message
+ * whose tail beyond it is garbage, and encoding a message whose tail is
+ * garbage, both give the same frame and message as with clean memory.
+ */
+Test(wire_msg_size, covers_what_each_type_uses)
+{
+	for (size_t i = 0; i < N_TYPES; i++) {
+		struct wire_msg m = sample(all_types[i]), *dirty = malloc(sizeof(*dirty));
+		uint8_t a[WIRE_MAX_FRAME], b[WIRE_MAX_FRAME];
+		size_t used = wire_msg_size(all_types[i]), la, lb;
+		struct err_ctx e = {0};
+
+		cr_assert_not_null(dirty);
+		cr_assert_leq(used, sizeof(m));
+		cr_assert_geq(used, offsetof(struct wire_msg, u));
+		la = encode(&m, a, sizeof(a));
+		memset(dirty, 0xa5, sizeof(*dirty));
+		memcpy(dirty, &m, used);
+		lb = encode(dirty, b, sizeof(b));
+		cr_expect_eq(la, lb, "%s", wire_type_name(all_types[i]));
+		cr_expect_arr_eq(a, b, la, "%s", wire_type_name(all_types[i]));
+		memset(dirty, 0xa5, sizeof(*dirty));
+		cr_assert_eq(wire_decode(a, la, dirty, &e), 0, "%s", e.msg);
+		cr_expect(wire_msg_equal(dirty, &m), "%s", wire_type_name(all_types[i]));
+		free(dirty);
+	}
+	cr_expect_eq(wire_msg_size((enum wire_type)0x7777), sizeof(struct wire_msg));
+}
