@@ -21,9 +21,24 @@
 #include "common/log.h"
 #include "supervisor/broker/dispatch_internal.h"
 
+/*
+ * With RESOLVE_BENEATH the kernel answers EAGAIN when a rename or mount
+ * anywhere on the host raced a ".." step; openat2(2) says to retry, and
+ * nothing was opened or created. A busy host (a CI runner renaming files)
+ * hits this often enough to matter, so a few tries before giving up.
+ */
+#define OPENAT2_TRIES 16
+
 static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 {
-	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	int fd = -1, i;
+
+	for (i = 0; i < OPENAT2_TRIES; i++) {
+		fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+		if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	return fd;
 }
 
 /* The rights the flags need, on top of the checks the decoder made. */
@@ -94,6 +109,8 @@ static int open_err(struct broker_req *r, int err)
 	case EROFS:
 	case EISDIR:
 		return broker_deny(r, WIRE_E_RIGHTS, "not permitted");
+	case EAGAIN:
+		return broker_deny(r, WIRE_E_BUSY, "the host kept renaming during the lookup: retry");
 	default:
 		return broker_deny(r, WIRE_E_IO, "open failed");
 	}

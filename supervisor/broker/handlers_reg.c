@@ -351,20 +351,27 @@ static int list_cb(const struct store_entry *e, void *userdata)
  */
 static const char *list_check_name(const char *prefix, const char *capname, char *buf, size_t size)
 {
-	if (!*prefix)
+	size_t n = strlen(prefix);
+
+	if (!n)
 		return capname;
 	if (pattern_covers(capname, prefix))
 		return prefix;
-	snprintf(buf, size, "%s/*", prefix);
+	/* "demo/" asks for what is under demo, as "demo" does */
+	snprintf(buf, size, "%.*s/*", (int)(prefix[n - 1] == '/' ? n - 1 : n), prefix);
 	return buf;
 }
 
 static const char *list_store_prefix(const char *prefix, const char *capname, char *buf,
 				     size_t size)
 {
-	size_t n = strlen(capname);
+	size_t n = strlen(capname), pl = strlen(prefix);
 
-	if (*prefix)
+	if (pl > 1 && prefix[pl - 1] == '/') { /* the store matches whole segments */
+		snprintf(buf, size, "%.*s", (int)(pl - 1), prefix);
+		return buf;
+	}
+	if (pl)
 		return prefix;
 	if (strcmp(capname, "*") == 0)
 		return "";

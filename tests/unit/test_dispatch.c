@@ -406,6 +406,28 @@ Test(dispatch, register_list_shows_only_what_the_capability_covers)
 	expect_error(&rx, WIRE_E_RIGHTS);
 }
 
+/* "demo" and "demo/" list the same names under the capability for everything in demo. */
+Test(dispatch, register_list_prefix_with_a_trailing_slash)
+{
+	static const char *const prefixes[] = {"demo", "demo/"};
+	struct wire_msg m = {.type = WIRE_T_REGISTER_LIST, .request_id = 24};
+	struct rx rx;
+
+	start();
+	reg_create(token_of("demo/*"), "demo/a", "1", &rx);
+	reg_create(token_of("demo/*"), "demo/b", "2", &rx);
+	for (size_t i = 0; i < 2; i++) {
+		m.u.reg_list.token = token_of("demo/*");
+		m.u.reg_list.prefix = S(prefixes[i]);
+		rpc(&m, &rx);
+		cr_assert_eq(rx.m.type, WIRE_T_REGISTER_LIST_OK, "prefix '%s'", prefixes[i]);
+		cr_expect_eq(rx.m.u.reg_list_ok.count, 2, "prefix '%s'", prefixes[i]);
+	}
+	m.u.reg_list.prefix = S("other/");
+	rpc(&m, &rx);
+	expect_error(&rx, WIRE_E_RIGHTS);
+}
+
 Test(dispatch, register_name_outside_the_pattern_is_refused)
 {
 	struct rx rx;
