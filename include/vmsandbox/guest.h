@@ -21,7 +21,7 @@
  * A connection is not thread-safe: one per thread, or a lock around it.
  * Requests that act on a resource carry a capability token, which the library
  * picks from the capabilities the broker lists (fetched once, on first need,
- * and again after attenuate or revoke).
+ * and again after attenuate or revoke), unless vmsb_use_token() names one.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,7 +35,9 @@
 #define VMSB_MAX_PATH 1024   /* fs.open path below its root */
 #define VMSB_MAX_INLINE 2048 /* register value */
 #define VMSB_MAX_LOG 1024
-#define VMSB_MAX_ENTRIES 64 /* entries in one list page */
+#define VMSB_MAX_ENTRIES 64	      /* entries in one list page */
+#define VMSB_MAX_ADDRESS 45	      /* numeric IPv4 or IPv6 address, without brackets */
+#define VMSB_CONNECT_TIMEOUT_MS 30000 /* vmsb_net_connect: waiting for the TCP handshake */
 
 /* Broker error codes, as negative return values: -(VMSB_E_BASE + wire code). */
 #define VMSB_E_BASE 1000
@@ -112,6 +114,44 @@ struct vmsb_cap {
 	char name[VMSB_MAX_NAME + 1]; /* register name or pattern, fs root, ... */
 };
 
+/* Same values as the policy's region "access" and the wire protocol. */
+enum vmsb_region_access {
+	VMSB_REGION_NONE, /* reserved address space only: no descriptor, never readable */
+	VMSB_REGION_R,	  /* the supervisor writes, the instance reads */
+	VMSB_REGION_RW,
+	VMSB_REGION_RWX,
+};
+
+/* A region as region.list describes it. */
+struct vmsb_region_info {
+	uint32_t index; /* what a vmsb_region_ref names */
+	enum vmsb_region_access access;
+	uint64_t size; /* bytes, a multiple of the page size */
+	int fd;	       /* the descriptor inside the instance; -1 for none */
+	char name[VMSB_MAX_NAME + 1];
+};
+
+/*
+ * A mapped region: addr .. addr + size - 1, between two PROT_NONE guard pages
+ * (touching the byte before or after is SIGSEGV). For a `none` region the
+ * whole range is PROT_NONE. The rest is the library's, for vmsb_region_unmap.
+ */
+struct vmsb_region {
+	void *addr;
+	uint64_t size;
+	uint32_t index;
+	enum vmsb_region_access access;
+	void *reservation;
+	size_t reservation_len;
+};
+
+/* A range of a region: the source or the sink of a register value. */
+struct vmsb_region_ref {
+	uint32_t region; /* vmsb_region_info.index */
+	uint64_t offset;
+	uint64_t length; /* a sink: the room there is */
+};
+
 struct vmsb_reg_entry {
 	char name[VMSB_MAX_NAME + 1];
 	uint64_t version;
@@ -169,11 +209,68 @@ int vmsb_register_list(struct vmsb *c, const char *prefix, const char *after,
 int vmsb_register_delete(struct vmsb *c, const char *name, uint64_t expected_version);
 
 /*
+ * The same calls with the value in a region (for values over VMSB_MAX_INLINE,
+ * up to the region's size): _region create and write take it from src; read
+ * and consume put it into sink (the broker writes it at sink->offset, at most
+ * sink->length bytes, else -VMSB_E_TOO_SMALL and nothing is written) and set
+ * *ret_len to its length. The broker checks the range and the access.
+ */
+int vmsb_register_create_region(struct vmsb *c, const char *name, const struct vmsb_region_ref *src,
+				uint64_t *ret_version);
+int vmsb_register_write_region(struct vmsb *c, const char *name, uint64_t expected_version,
+			       const struct vmsb_region_ref *src, uint64_t *ret_version);
+int vmsb_register_read_region(struct vmsb *c, const char *name, const struct vmsb_region_ref *sink,
+			      uint64_t *ret_len, uint64_t *ret_version);
+int vmsb_register_consume_region(struct vmsb *c, const char *name, uint64_t expected_version,
+				 const struct vmsb_region_ref *sink, uint64_t *ret_len,
+				 uint64_t *ret_version);
+
+/*
+ * Every region, all pages of region.list (fetched once: regions do not change
+ * while the instance runs); *ret points into the connection. Returns the count.
+ * -EPROTO if the broker lists two regions of one name or an impossible size.
+ */
+int vmsb_region_list(struct vmsb *c, const struct vmsb_region_info **ret);
+/* The region called name; -ENOENT if there is none. */
+int vmsb_region_find(struct vmsb *c, const char *name, const struct vmsb_region_info **ret);
+/*
+ * Maps the region called name as its access allows (r: PROT_READ, rw: also
+ * PROT_WRITE, rwx: also PROT_EXEC; MAP_SHARED), between guard pages; a `none`
+ * region is a reservation that is PROT_NONE throughout. -ENOENT: no such
+ * region; -EPROTO: its descriptor is missing or smaller than its size; -errno
+ * from mmap (e.g. rwx where the policy forbids executable memory).
+ */
+int vmsb_region_map(struct vmsb *c, const char *name, struct vmsb_region *ret)
+	__attribute__((warn_unused_result));
+/* Unmaps everything vmsb_region_map mapped (guards too) and zeroes *r; 0 if nothing is mapped. */
+int vmsb_region_unmap(struct vmsb_region *r);
+
+/*
  * Opens the absolute path under the fs capability whose root contains it; the
  * descriptor arrives close-on-exec in *ret_fd. flags: VMSB_OPEN_*; mode only
  * with VMSB_OPEN_CREATE, at most 0777.
  */
 int vmsb_fs_open(struct vmsb *c, const char *path, uint32_t flags, uint32_t mode, int *ret_fd);
+
+/*
+ * Connects over TCP through the broker to address (numeric IPv4, or IPv6 with
+ * or without brackets) and port, with the net capability named
+ * "ADDRESS:PORT" ("127.0.0.1:8080", "[::1]:8080"). Waits up to
+ * VMSB_CONNECT_TIMEOUT_MS for the handshake; *ret_fd is then a connected,
+ * blocking, close-on-exec TCP socket. A refused or unreachable peer is the
+ * connection's -errno (-ECONNREFUSED, -ETIMEDOUT, ...).
+ */
+int vmsb_net_connect(struct vmsb *c, const char *address, uint16_t port, int *ret_fd);
+
+/*
+ * From now on every request that carries a capability token (register,
+ * fs.open, net.connect) presents token instead of the one the library would
+ * pick; NULL goes back to picking. The broker decides whether it is valid for
+ * this instance: a token held by another instance is refused (no_capability).
+ */
+void vmsb_use_token(struct vmsb *c, const uint8_t token[VMSB_TOKEN_SIZE]);
+/* Exactly 32 hex digits (either case) to 16 bytes; -EINVAL otherwise. */
+int vmsb_token_parse(const char *hex, uint8_t ret[VMSB_TOKEN_SIZE]);
 
 /* A static description of err (0, -errno or -VMSB_E_*). */
 const char *vmsb_strerror(int err);
