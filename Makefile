@@ -158,8 +158,17 @@ fuzz: $(BUILD)/obj/policy/default_json.o
 fuzz-smoke: $(BUILD)/obj/policy/default_json.o
 	./scripts/fuzz.sh 10
 
-bench: all
+# Benchmarks (bench/README.md); each script or program prints markdown.
+BENCH_PROGS := $(BUILD)/bench/ping $(BUILD)/bench/transfer
+
+$(BENCH_PROGS): $(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=gnu11 -O2 $(WARNINGS) $< -o $@
+
+bench: all $(BENCH_PROGS)
 	./bench/startup.sh $(BUILD)/vmsandbox
+	./bench/ping.sh $(BUILD)/vmsandbox
+	$(BUILD)/bench/transfer
 
 install: all
 	install -D -m 0755 $(BUILD)/vmsandbox $(DESTDIR)$(PREFIX)/bin/vmsandbox
