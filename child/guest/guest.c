@@ -306,7 +306,7 @@ static int call(struct vmsb *c, struct wire_msg *m, enum wire_type want, int *re
 
 static void req_init(struct wire_msg *m, enum wire_type t)
 {
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, wire_msg_size(t)); /* the rest of the union is unused for t */
 	m->type = t;
 }
 

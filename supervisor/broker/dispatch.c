@@ -65,7 +65,6 @@ static uint32_t effect_of(enum wire_type t)
 	switch ((unsigned)t) { /* requests only: the rest is the default */
 	case WIRE_T_LOG:
 		return POLICY_EFFECT_LOG;
-	case WIRE_T_CAP_LIST:
 	case WIRE_T_CAP_ATTENUATE:
 	case WIRE_T_CAP_REVOKE:
 		return POLICY_EFFECT_CAP;
@@ -81,7 +80,9 @@ static uint32_t effect_of(enum wire_type t)
 	case WIRE_T_NET_CONNECT:
 		return POLICY_EFFECT_NET_CONNECT;
 	default:
-		return 0; /* hello, ping, region.list: nothing outside the instance */
+		/* hello, ping, cap.list, region.list: what the instance holds, nothing outside
+		 * it; every other request needs a token, and tokens come from cap.list */
+		return 0;
 	}
 }
 

@@ -515,6 +515,20 @@ Test(dispatch, effect_not_in_policy_is_refused_before_the_capability)
 	cr_expect_eq(report_int("denials", "denied_policy"), 2);
 }
 
+/* Listing what it holds is not an effect: without it no token could be used. */
+Test(dispatch, cap_list_needs_no_effect_but_attenuate_does)
+{
+	struct wire_msg m = {.type = WIRE_T_CAP_ATTENUATE, .request_id = 32};
+	struct rx rx;
+
+	pol.broker.effects = POLICY_EFFECT_REGISTER;
+	start();
+	m.u.cap_attenuate.token = token_of("demo/*");
+	m.u.cap_attenuate.rights = CAP_RIGHT_READ;
+	rpc(&m, &rx);
+	expect_error(&rx, WIRE_E_DENIED_POLICY);
+}
+
 Test(dispatch, log_is_served_when_allowed)
 {
 	struct wire_msg m = {.type = WIRE_T_LOG, .request_id = 31};
