@@ -21,19 +21,19 @@ struct child_config {
 	const struct policy_bpf *bpf;
 	char *const *argv;     /* argv[0] is the program, resolved inside the view */
 	char *const *envp;     /* already filtered to the policy's environment */
-	int report_fd;         /* write end of the O_CLOEXEC error pipe */
-	int sync_fd;           /* init's end of the SOCK_SEQPACKET sync pair */
-	int stdin_fd;          /* becomes fd 0 of the payload */
-	int stdout_fd;         /* becomes fd 1 */
-	int stderr_fd;         /* becomes fd 2 */
-	int broker_fd;         /* becomes CHILD_BROKER_FD in the payload, or -1 without a broker */
+	int report_fd;	       /* write end of the O_CLOEXEC error pipe */
+	int sync_fd;	       /* init's end of the SOCK_SEQPACKET sync pair */
+	int stdin_fd;	       /* becomes fd 0 of the payload */
+	int stdout_fd;	       /* becomes fd 1 */
+	int stderr_fd;	       /* becomes fd 2 */
+	int broker_fd;	       /* becomes CHILD_BROKER_FD in the payload, or -1 without a broker */
 	const int *region_fds; /* [i] becomes CHILD_REGION_FD_BASE + i in the payload; -1: none */
 	size_t n_region_fds;   /* at most POLICY_MAX_REGIONS */
 	bool privileged;       /* supervisor is root: setgroups(0) and switch to the mapped uid */
 	const struct child_rlimit *rlimits; /* the limits plan's rlimits, set in the payload */
 	size_t n_rlimits;
-	int landlock_abi;      /* 0 = unavailable or disabled */
-	char instance_id[33];  /* hex, for messages */
+	int landlock_abi;     /* 0 = unavailable or disabled */
+	char instance_id[33]; /* hex, for messages */
 };
 
 /* The payload's end of the broker socket, announced in VMSANDBOX_BROKER_FD. */

@@ -78,6 +78,33 @@ int conv_strdup(struct conv *c, json_t *v, size_t max, char **dst)
 	return 0;
 }
 
+int conv_array(struct conv *c, json_t *v, size_t max, const char *what, size_t elem_size,
+	       void **ret, size_t *ret_n, int (*conv_elem)(struct conv *c, json_t *v, void *elem))
+{
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v))
+		return conv_fail(c, EINVAL, "must be an array");
+	if (json_array_size(v) > max)
+		return conv_fail(c, E2BIG, "too many %s (at most %zu)", what, max);
+	*ret = calloc(json_array_size(v) + 1, elem_size);
+	if (!*ret)
+		return conv_fail(c, ENOMEM, "out of memory");
+	json_array_foreach(v, i, item)
+	{
+		size_t mark = jpath_index(&c->path, i);
+		int r;
+
+		*ret_n = i + 1;
+		r = conv_elem(c, item, (char *)*ret + i * elem_size);
+		if (r < 0)
+			return r;
+		jpath_pop(&c->path, mark);
+	}
+	return 0;
+}
+
 static int conv_uint(struct conv *c, json_t *v, uint64_t max, uint64_t *ret)
 {
 	json_int_t i;

@@ -126,31 +126,21 @@ static int conv_grant(struct conv *c, json_t *v, struct policy_grant *g)
 	return conv_object(c, v, fields, ARRAY_SIZE(fields), g);
 }
 
+static int conv_grant_elem(struct conv *c, json_t *v, void *elem)
+{
+	return conv_grant(c, v, elem);
+}
+
 static int conv_grants(struct conv *c, json_t *v, void *dst)
 {
 	struct policy_broker *b = dst;
-	json_t *item;
-	size_t i;
 
-	if (!json_is_array(v))
-		return conv_fail(c, EINVAL, "must be an array");
-	if (json_array_size(v) > POLICY_MAX_GRANTS)
-		return conv_fail(c, E2BIG, "too many grants (at most %d)", POLICY_MAX_GRANTS);
-	b->grants = calloc(json_array_size(v) + 1, sizeof(*b->grants));
-	if (!b->grants)
-		return conv_fail(c, ENOMEM, "out of memory");
-	json_array_foreach(v, i, item)
-	{
-		size_t mark = jpath_index(&c->path, i);
-		int r;
+	void *elems = NULL;
+	int r = conv_array(c, v, POLICY_MAX_GRANTS, "grants", sizeof(*b->grants), &elems,
+			   &b->n_grants, conv_grant_elem);
 
-		b->n_grants = i + 1; /* so that policy_free() sees a half-built entry */
-		r = conv_grant(c, item, &b->grants[i]);
-		if (r < 0)
-			return r;
-		jpath_pop(&c->path, mark);
-	}
-	return 0;
+	b->grants = elems; /* on failure too: policy_free() frees what was built */
+	return r;
 }
 
 static int conv_quotas(struct conv *c, json_t *v, void *dst)
@@ -185,7 +175,8 @@ static int conv_region_size(struct conv *c, json_t *v, void *dst)
 	if (r < 0)
 		return r;
 	if (*size == 0)
-		return conv_fail(c, EINVAL, "must be at least 1 byte (regions have no 'unlimited')");
+		return conv_fail(c, EINVAL,
+				 "must be at least 1 byte (regions have no 'unlimited')");
 	if (*size > POLICY_REGION_SIZE_MAX)
 		return conv_fail(c, E2BIG, "larger than 16G");
 	*size = (*size + page - 1) / page * page;
@@ -204,31 +195,21 @@ static int conv_region(struct conv *c, json_t *v, struct policy_region *reg)
 	return conv_object(c, v, fields, ARRAY_SIZE(fields), reg);
 }
 
+static int conv_region_elem(struct conv *c, json_t *v, void *elem)
+{
+	return conv_region(c, v, elem);
+}
+
 static int conv_regions(struct conv *c, json_t *v, void *dst)
 {
 	struct policy_broker *b = dst;
-	json_t *item;
-	size_t i;
 
-	if (!json_is_array(v))
-		return conv_fail(c, EINVAL, "must be an array");
-	if (json_array_size(v) > POLICY_MAX_REGIONS)
-		return conv_fail(c, E2BIG, "too many regions (at most %d)", POLICY_MAX_REGIONS);
-	b->regions = calloc(json_array_size(v) + 1, sizeof(*b->regions));
-	if (!b->regions)
-		return conv_fail(c, ENOMEM, "out of memory");
-	json_array_foreach(v, i, item)
-	{
-		size_t mark = jpath_index(&c->path, i);
-		int r;
+	void *elems = NULL;
+	int r = conv_array(c, v, POLICY_MAX_REGIONS, "regions", sizeof(*b->regions), &elems,
+			   &b->n_regions, conv_region_elem);
 
-		b->n_regions = i + 1; /* so that policy_free() sees a half-built entry */
-		r = conv_region(c, item, &b->regions[i]);
-		if (r < 0)
-			return r;
-		jpath_pop(&c->path, mark);
-	}
-	return 0;
+	b->regions = elems; /* on failure too: policy_free() frees what was built */
+	return r;
 }
 
 static int conv_on_malformed(struct conv *c, json_t *v, void *dst)

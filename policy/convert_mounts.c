@@ -174,29 +174,19 @@ static int conv_mount(struct conv *c, json_t *obj, struct policy_mount *m)
 	return 0;
 }
 
+static int conv_mount_elem(struct conv *c, json_t *v, void *elem)
+{
+	return conv_mount(c, v, elem);
+}
+
 int conv_mounts(struct conv *c, json_t *v, void *dst)
 {
 	struct policy *p = dst;
-	json_t *item;
-	size_t i;
 
-	if (!json_is_array(v))
-		return conv_fail(c, EINVAL, "must be an array");
-	if (json_array_size(v) > POLICY_MAX_MOUNTS)
-		return conv_fail(c, E2BIG, "too many mounts (at most %d)", POLICY_MAX_MOUNTS);
-	p->mounts = calloc(json_array_size(v) + 1, sizeof(*p->mounts));
-	if (!p->mounts)
-		return conv_fail(c, ENOMEM, "out of memory");
-	json_array_foreach(v, i, item)
-	{
-		size_t mark = jpath_index(&c->path, i);
-		int r;
+	void *elems = NULL;
+	int r = conv_array(c, v, POLICY_MAX_MOUNTS, "mounts", sizeof(*p->mounts), &elems,
+			   &p->n_mounts, conv_mount_elem);
 
-		p->n_mounts = i + 1; /* so that policy_free() sees a half-built entry */
-		r = conv_mount(c, item, &p->mounts[i]);
-		if (r < 0)
-			return r;
-		jpath_pop(&c->path, mark);
-	}
-	return 0;
+	p->mounts = elems; /* on failure too: policy_free() frees what was built */
+	return r;
 }

@@ -98,6 +98,14 @@ struct field {
 
 /* Converts every key of obj by the table: unknown keys and missing keys are errors. */
 int conv_object(struct conv *c, json_t *obj, const struct field *fields, size_t n, void *base);
+/*
+ * An array of at most max objects, each converted by conv_elem into a
+ * zeroed element of elem_size bytes: *ret is calloc'd, *ret_n counts the
+ * element being converted too, so the owner's free sees a half-built one.
+ * what names the elements in the "too many" message.
+ */
+int conv_array(struct conv *c, json_t *v, size_t max, const char *what, size_t elem_size,
+	       void **ret, size_t *ret_n, int (*conv_elem)(struct conv *c, json_t *v, void *elem));
 /* A copy of a string of at most max bytes into *dst (the old value is freed). */
 int conv_strdup(struct conv *c, json_t *v, size_t max, char **dst);
 /* A FIELD_SIZE, FIELD_DURATION or FIELD_COUNT value; "unlimited" = 0. */

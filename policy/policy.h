@@ -34,14 +34,14 @@ enum policy_mount_kind {
 
 struct policy_mount {
 	enum policy_mount_kind kind;
-	char *source;     /* bind: absolute host path; symlink: link target; else NULL */
-	char *dest;       /* absolute, normalised path inside the instance */
-	uint64_t size;    /* tmpfs: bytes (0 = the limits' tmpfs default) */
-	uint32_t mode;    /* tmpfs/dir: permission bits */
-	bool optional;    /* bind: silently skip when the source does not exist */
-	bool allow_suid;  /* default false: nosuid */
-	bool allow_dev;   /* default false: nodev */
-	bool noexec;      /* default false */
+	char *source;	 /* bind: absolute host path; symlink: link target; else NULL */
+	char *dest;	 /* absolute, normalised path inside the instance */
+	uint64_t size;	 /* tmpfs: bytes (0 = the limits' tmpfs default) */
+	uint32_t mode;	 /* tmpfs/dir: permission bits */
+	bool optional;	 /* bind: silently skip when the source does not exist */
+	bool allow_suid; /* default false: nosuid */
+	bool allow_dev;	 /* default false: nodev */
+	bool noexec;	 /* default false */
 };
 
 enum policy_action {
@@ -75,18 +75,18 @@ struct policy_arg {
 
 /* One deny rule for one syscall; all arg conditions must hold (AND). */
 struct policy_syscall_rule {
-	int nr;      /* native syscall number */
-	char *name;  /* for messages */
+	int nr;	    /* native syscall number */
+	char *name; /* for messages */
 	enum policy_action action;
-	int err;     /* positive errno for POLICY_ACTION_ERRNO */
+	int err; /* positive errno for POLICY_ACTION_ERRNO */
 	unsigned n_args;
 	struct policy_arg args[POLICY_MAX_ARGS];
 };
 
 struct policy_syscalls {
 	enum policy_action default_action; /* for syscalls outside the allow list */
-	int default_errno;                  /* for POLICY_ACTION_ERRNO */
-	int *allow;                         /* native syscall numbers, sorted, unique */
+	int default_errno;		   /* for POLICY_ACTION_ERRNO */
+	int *allow;			   /* native syscall numbers, sorted, unique */
 	size_t n_allow;
 	/* Deny rules win over the allow list: they are compiled into a second
 	 * filter whose default is allow, and the kernel applies the strictest
@@ -102,7 +102,7 @@ struct policy_namespaces {
 #define POLICY_ID_AUTO (-1)
 
 struct policy_user {
-	uint32_t uid, gid;         /* inside the instance */
+	uint32_t uid, gid;	    /* inside the instance */
 	int64_t host_uid, host_gid; /* root only: host ids to map to; POLICY_ID_AUTO = 65534 */
 };
 
@@ -122,7 +122,7 @@ struct policy_limits {
 	uint64_t file_size_bytes;
 	uint64_t open_files;
 	uint64_t tmpfs_bytes; /* default size of a writable tmpfs without its own size */
-	double cpus;          /* CPU bandwidth, e.g. 0.5; 0 = unlimited */
+	double cpus;	      /* CPU bandwidth, e.g. 0.5; 0 = unlimited */
 	uint64_t grace_ms;    /* SIGTERM -> SIGKILL */
 	enum policy_output_action on_output_limit;
 	bool require_cgroup;
@@ -142,11 +142,12 @@ struct policy_environment {
 
 /* Broker (issue 4): what an instance may ask the supervisor to do for it. */
 enum policy_effect {
-	POLICY_EFFECT_LOG = 1u << 0,      /* "log": write to the instance's execution log */
-	POLICY_EFFECT_CAP = 1u << 1,      /* "cap": list, attenuate, revoke its capabilities */
+	POLICY_EFFECT_LOG = 1u << 0,	  /* "log": write to the instance's execution log */
+	POLICY_EFFECT_CAP = 1u << 1,	  /* "cap": list, attenuate, revoke its capabilities */
 	POLICY_EFFECT_REGISTER = 1u << 2, /* "register": register.* operations */
 	POLICY_EFFECT_FS_OPEN = 1u << 3,  /* "fs.open": open files beneath a granted root */
-	POLICY_EFFECT_NET_CONNECT = 1u << 4, /* "net.connect": TCP connections to granted endpoints */
+	POLICY_EFFECT_NET_CONNECT = 1u
+				    << 4, /* "net.connect": TCP connections to granted endpoints */
 };
 
 enum policy_grant_kind {
@@ -168,7 +169,7 @@ enum policy_right {
 
 struct policy_grant {
 	enum policy_grant_kind kind;
-	char *name;      /* register name pattern, or normalised absolute host directory */
+	char *name;	 /* register name pattern, or normalised absolute host directory */
 	uint32_t rights; /* POLICY_RIGHT_* */
 };
 
@@ -197,7 +198,7 @@ struct policy_region {
 
 enum policy_malformed_action {
 	POLICY_MALFORMED_ERROR, /* reply with a typed error, count a security event */
-	POLICY_MALFORMED_KILL,  /* end the instance */
+	POLICY_MALFORMED_KILL,	/* end the instance */
 	_POLICY_MALFORMED_MAX,
 };
 
@@ -205,19 +206,19 @@ struct policy_broker {
 	uint32_t effects; /* POLICY_EFFECT_*; 0 = no broker socket at all */
 	struct policy_grant *grants;
 	size_t n_grants;
-	char *store_path; /* NULL: $XDG_STATE_HOME/vmsandbox/registers.db */
+	char *store_path;		 /* NULL: $XDG_STATE_HOME/vmsandbox/registers.db */
 	uint64_t max_storage_operations; /* 0 = unlimited */
-	uint64_t max_bytes;              /* bytes read + written through the broker; 0 = unlimited */
+	uint64_t max_bytes; /* bytes read + written through the broker; 0 = unlimited */
 	uint64_t max_network_operations; /* net.connect requests; 0 = unlimited */
-	struct policy_region *regions;   /* in order: region i is fd CHILD_REGION_FD_BASE + i */
+	struct policy_region *regions;	 /* in order: region i is fd CHILD_REGION_FD_BASE + i */
 	size_t n_regions;
 	enum policy_malformed_action on_malformed;
 };
 
 struct policy {
-	char *name;           /* $.name, or the file's base name */
-	char *origin;         /* file path, or "<default>" */
-	uint8_t sha256[32];   /* of the file's bytes (the default's bytes for <default>) */
+	char *name;	    /* $.name, or the file's base name */
+	char *origin;	    /* file path, or "<default>" */
+	uint8_t sha256[32]; /* of the file's bytes (the default's bytes for <default>) */
 
 	struct policy_namespaces ns;
 	enum policy_net net;
@@ -231,7 +232,7 @@ struct policy {
 	struct policy_environment env;
 	struct policy_syscalls syscalls;
 	uint64_t caps_keep; /* bit N = keep capability N; default 0 */
-	bool landlock;      /* best effort mirror of the view */
+	bool landlock;	    /* best effort mirror of the view */
 	struct policy_limits limits;
 	struct policy_broker broker;
 };

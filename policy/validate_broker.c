@@ -110,7 +110,8 @@ static const char *net_name_problem(const char *name)
 	memcpy(addr, name, n);
 	addr[n] = '\0';
 	if (inet_pton(af, addr, bin) != 1)
-		return "address is not a numeric IPv4 or IPv6 address (host names are not resolved)";
+		return "address is not a numeric IPv4 or IPv6 address (host names are not "
+		       "resolved)";
 	if (!inet_ntop(af, bin, canon, sizeof(canon)) || strcmp(canon, addr) != 0)
 		return "address must be written in its canonical form (as inet_ntop(3) writes it)";
 	return NULL;
@@ -261,8 +262,8 @@ static bool syscall_allowed(const struct policy_syscalls *sc, int nr)
  */
 static bool executable_memory_allowed(const struct policy_syscalls *sc, uint64_t size)
 {
-	const uint64_t args[6] = {0, size, PROT_READ | PROT_WRITE | PROT_EXEC,
-				  MAP_SHARED | MAP_FIXED, 0, 0};
+	const uint64_t args[6] = {
+		0, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_FIXED, 0, 0};
 	const unsigned known = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5);
 	size_t i;
 	unsigned k;
@@ -337,12 +338,13 @@ static int check_regions(const struct policy *p, const char *origin, struct err_
 		return policy_fail(reterr, EINVAL, origin, REGIONS,
 				   "%zu regions take descriptors up to %zu: limits.open_files must "
 				   "be above that",
-				   p->broker.n_regions, POLICY_REGION_FD_BASE + p->broker.n_regions - 1);
+				   p->broker.n_regions,
+				   POLICY_REGION_FD_BASE + p->broker.n_regions - 1);
 	if (p->limits.memory_bytes && total > p->limits.memory_bytes)
-		return policy_fail(reterr, E2BIG, origin, REGIONS,
-				   "regions take %llu bytes, more than the memory limit (%llu bytes)",
-				   (unsigned long long)total,
-				   (unsigned long long)p->limits.memory_bytes);
+		return policy_fail(
+			reterr, E2BIG, origin, REGIONS,
+			"regions take %llu bytes, more than the memory limit (%llu bytes)",
+			(unsigned long long)total, (unsigned long long)p->limits.memory_bytes);
 	return 0;
 }
 

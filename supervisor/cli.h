@@ -37,9 +37,9 @@ struct cli_env {
  */
 struct launch_opts {
 	enum cli_command command;
-	const char *policy_path; /* NULL: the embedded default */
-	const char *report_path; /* NULL: none; "-": stdout */
-	const char *store_path;	 /* NULL: the policy's; relative to the current directory */
+	const char *policy_path;   /* NULL: the embedded default */
+	const char *report_path;   /* NULL: none; "-": stdout */
+	const char *store_path;	   /* NULL: the policy's; relative to the current directory */
 	const char *exec_log_path; /* NULL: none */
 	const char *cwd;
 	const char *hostname;

@@ -216,12 +216,13 @@ static int release_child(const struct spawn_request *req, struct instance *inst,
  */
 static bool child_gone(int pidfd)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	siginfo_t si = { 0 };
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	siginfo_t si = {0};
 
 	if (poll(&p, 1, 100) <= 0)
 		return false;
-	return waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
+	return waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid != 0;
 }
 
 int instance_spawn(const struct spawn_request *req, struct instance *ret, struct err_ctx *reterr)
@@ -300,8 +301,8 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 
 void instance_close(struct instance *inst)
 {
-	int *fds[] = { &inst->pidfd, &inst->sync_fd, &inst->report_fd, &inst->out_fd,
-		       &inst->err_fd, &inst->broker_fd };
+	int *fds[] = {&inst->pidfd,  &inst->sync_fd, &inst->report_fd,
+		      &inst->out_fd, &inst->err_fd,  &inst->broker_fd};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {

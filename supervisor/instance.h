@@ -13,17 +13,17 @@
 
 /* One running instance as the supervisor sees it: fds it polls and ids it mapped. */
 struct instance {
-	char id[33];        /* 128 random bits, hex */
-	pid_t pid;          /* pid 1 of the instance, in our pid namespace */
-	int pidfd;          /* readable when pid 1 exits */
-	int sync_fd;        /* supervisor end of the sync pair (go byte out, exit status in) */
-	int report_fd;      /* read end of the child's error pipe: EOF = exec happened */
+	char id[33];	    /* 128 random bits, hex */
+	pid_t pid;	    /* pid 1 of the instance, in our pid namespace */
+	int pidfd;	    /* readable when pid 1 exits */
+	int sync_fd;	    /* supervisor end of the sync pair (go byte out, exit status in) */
+	int report_fd;	    /* read end of the child's error pipe: EOF = exec happened */
 	int out_fd, err_fd; /* read ends of the instance's stdout and stderr pipes */
-	int broker_fd;      /* supervisor end of the broker socket, or -1 without a broker */
+	int broker_fd;	    /* supervisor end of the broker socket, or -1 without a broker */
 	uint32_t host_uid, host_gid;
 	bool privileged;
 	struct timespec started; /* CLOCK_MONOTONIC at clone */
-	bool in_cgroup_fd;       /* cloned straight into spawn_request.cgroup_fd */
+	bool in_cgroup_fd;	 /* cloned straight into spawn_request.cgroup_fd */
 };
 
 /* Everything instance_spawn needs besides the policy, prepared by the caller. */
@@ -36,7 +36,7 @@ struct spawn_request {
 	int landlock_abi;
 	const struct child_rlimit *rlimits;
 	size_t n_rlimits;
-	int cgroup_fd;      /* v2 leaf for CLONE_INTO_CGROUP, or -1 */
+	int cgroup_fd; /* v2 leaf for CLONE_INTO_CGROUP, or -1 */
 	/* The broker's memory regions, in policy order (region_set_child_fd()):
 	 * [i] becomes fd CHILD_REGION_FD_BASE + i in the payload, -1 for none.
 	 * Still the caller's: close them once instance_spawn returned. */

@@ -50,7 +50,7 @@ static int load_policy(const struct launch_opts *opts, struct policy **ret, stru
 
 static void write_report_or_warn(const char *path, const struct report_input *in)
 {
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 	json_t *report;
 
 	if (!path)
@@ -63,7 +63,7 @@ static void write_report_or_warn(const char *path, const struct report_input *in
 
 static int fail_policy(const struct launch_opts *opts, const struct err_ctx *err)
 {
-	struct report_input in = { .policy_error = err->msg };
+	struct report_input in = {.policy_error = err->msg};
 
 	log_msg(LOG_LEVEL_ERROR, "%s", err->msg);
 	write_report_or_warn(opts->report_path, &in);
@@ -78,8 +78,8 @@ static void explain_outcome(const struct instance *inst, const struct run_observ
 
 	switch (status) {
 	case RUN_STATUS_SETUP_ERROR:
-		log_msg(LOG_LEVEL_ERROR, "setup failed at %s: %s", child_stage_name(obs->report.stage),
-			obs->report.msg);
+		log_msg(LOG_LEVEL_ERROR, "setup failed at %s: %s",
+			child_stage_name(obs->report.stage), obs->report.msg);
 		break;
 	case RUN_STATUS_EXEC_ERROR:
 		log_msg(LOG_LEVEL_ERROR, "%s", obs->report.msg);
@@ -136,10 +136,10 @@ struct run_ctx {
 	int landlock_abi;
 	char instance_id[33];
 	struct limits_runtime limits;
-	struct captable *caps;          /* NULL without a broker */
+	struct captable *caps;		/* NULL without a broker */
 	struct broker_instance *broker; /* the instance's broker, once spawned */
-	struct region_set *regions;     /* NULL without regions */
-	struct execlog *exec_log;       /* NULL without --exec-log */
+	struct region_set *regions;	/* NULL without regions */
+	struct execlog *exec_log;	/* NULL without --exec-log */
 };
 
 _Static_assert(POLICY_REGION_FD_BASE == CHILD_REGION_FD_BASE, "one region descriptor layout");
@@ -172,7 +172,8 @@ static int add_guest_tool(struct policy *p)
 	*slash = '\0';
 	snprintf(tool, sizeof(tool), "%s/vmsb", exe);
 	if (access(tool, X_OK) < 0) {
-		log_msg(LOG_LEVEL_WARN, "'%s' not found: no vmsb inside the instance, ignoring", tool);
+		log_msg(LOG_LEVEL_WARN, "'%s' not found: no vmsb inside the instance, ignoring",
+			tool);
 		return 0;
 	}
 	return policy_add_mount(p, POLICY_MOUNT_BIND_RO, tool, "/run/vmsandbox/vmsb", 0);
@@ -306,9 +307,9 @@ static int run_instance(struct run_ctx *c)
 	};
 	int region_fds[POLICY_MAX_REGIONS];
 	struct loop_options lo;
-	struct run_observed obs = { 0 };
+	struct run_observed obs = {0};
 	struct instance inst;
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 	size_t i;
 	int r;
 
@@ -361,8 +362,8 @@ static int run_instance(struct run_ctx *c)
 
 int run_command(const struct launch_opts *opts)
 {
-	struct run_ctx c = { .opts = opts };
-	struct err_ctx err = { 0 };
+	struct run_ctx c = {.opts = opts};
+	struct err_ctx err = {0};
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -401,8 +402,8 @@ int run_command(const struct launch_opts *opts)
 int check_command(const struct launch_opts *opts)
 {
 	_cleanup_policy_ struct policy *p = NULL;
-	struct err_ctx err = { 0 };
-	struct policy_bpf bpf = { 0 };
+	struct err_ctx err = {0};
+	struct policy_bpf bpf = {0};
 	int r;
 
 	r = policy_load_file(opts->argv[0], &p, &err);

@@ -400,33 +400,54 @@ static int caps_append(struct vmsb *c, const struct wire_cap_list_ok *page, size
 	return 0;
 }
 
-/* Every page; a cursor that does not move on would loop forever, so it is an error. */
-static int caps_load(struct vmsb *c)
+/*
+ * Every page of a cap.list or region.list; append() takes one reply and
+ * tells its entry count and next cursor. A cursor that does not move on
+ * would loop forever, so it is an error.
+ */
+static int list_all(struct vmsb *c, enum wire_type type,
+		    int (*append)(struct vmsb *c, const struct wire_msg *m, size_t *cap,
+				  uint16_t *ret_count, uint32_t *ret_next))
 {
 	struct wire_msg m;
-	size_t cap = c->n_caps;
-	uint32_t cursor = 0;
+	uint32_t cursor = 0, next;
+	uint16_t count;
+	size_t cap = 0;
+	int r;
+
+	for (;;) {
+		req_init(&m, type);
+		m.u.cursor.cursor = cursor;
+		r = call(c, &m, (enum wire_type)(type | WIRE_T_REPLY), NULL);
+		if (r >= 0)
+			r = append(c, &m, &cap, &count, &next);
+		if (r < 0)
+			return r;
+		if (next == 0)
+			return 0;
+		if (count == 0 || next == cursor)
+			return fail(c, -EPROTO, "%s cursor does not advance", wire_type_name(type));
+		cursor = next;
+	}
+}
+
+static int caps_page(struct vmsb *c, const struct wire_msg *m, size_t *cap, uint16_t *ret_count,
+		     uint32_t *ret_next)
+{
+	*ret_count = m->u.cap_list_ok.count;
+	*ret_next = m->u.cap_list_ok.next_cursor;
+	return caps_append(c, &m->u.cap_list_ok, cap);
+}
+
+static int caps_load(struct vmsb *c)
+{
 	int r;
 
 	c->caps_valid = false;
 	c->n_caps = 0;
-	for (;;) {
-		req_init(&m, WIRE_T_CAP_LIST);
-		m.u.cursor.cursor = cursor;
-		r = call(c, &m, WIRE_T_CAP_LIST_OK, NULL);
-		if (r < 0)
-			return r;
-		r = caps_append(c, &m.u.cap_list_ok, &cap);
-		if (r < 0)
-			return r;
-		if (m.u.cap_list_ok.next_cursor == 0)
-			break;
-		if (m.u.cap_list_ok.count == 0 || m.u.cap_list_ok.next_cursor == cursor)
-			return fail(c, -EPROTO, "cap.list cursor does not advance");
-		cursor = m.u.cap_list_ok.next_cursor;
-	}
-	c->caps_valid = true;
-	return 0;
+	r = list_all(c, WIRE_T_CAP_LIST, caps_page);
+	c->caps_valid = r == 0;
+	return r;
 }
 
 int vmsb_cap_list(struct vmsb *c, const struct vmsb_cap **ret_caps)
@@ -1115,32 +1136,24 @@ static int regions_append(struct vmsb *c, const struct wire_region_list_ok *page
 }
 
 /* Every page, as caps_load does; regions never change, so once is enough. */
+static int regions_page(struct vmsb *c, const struct wire_msg *m, size_t *cap, uint16_t *ret_count,
+			uint32_t *ret_next)
+{
+	*ret_count = m->u.region_list_ok.count;
+	*ret_next = m->u.region_list_ok.next_cursor;
+	return regions_append(c, &m->u.region_list_ok, cap);
+}
+
 static int regions_load(struct vmsb *c)
 {
-	struct wire_msg m;
-	size_t cap = 0;
-	uint32_t cursor = 0;
 	int r;
 
 	free(c->regions);
 	c->regions = NULL;
 	c->n_regions = 0;
-	for (;;) {
-		req_init(&m, WIRE_T_REGION_LIST);
-		m.u.cursor.cursor = cursor;
-		r = call(c, &m, WIRE_T_REGION_LIST_OK, NULL);
-		if (r >= 0)
-			r = regions_append(c, &m.u.region_list_ok, &cap);
-		if (r < 0)
-			return r;
-		if (m.u.region_list_ok.next_cursor == 0)
-			break;
-		if (m.u.region_list_ok.count == 0 || m.u.region_list_ok.next_cursor == cursor)
-			return fail(c, -EPROTO, "region.list cursor does not advance");
-		cursor = m.u.region_list_ok.next_cursor;
-	}
-	c->regions_valid = true;
-	return 0;
+	r = list_all(c, WIRE_T_REGION_LIST, regions_page);
+	c->regions_valid = r == 0;
+	return r;
 }
 
 int vmsb_region_list(struct vmsb *c, const struct vmsb_region_info **ret)

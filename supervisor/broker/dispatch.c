@@ -625,7 +625,8 @@ json_t *broker_instance_report(const struct broker_instance *bi)
 		      "malformed", (json_int_t)bi->stats.malformed, "replies_dropped",
 		      (json_int_t)bi->stats.replies_dropped, "capabilities_attenuated",
 		      (json_int_t)bi->attenuations, "quota", quota);
-	if (o && bi->regions && json_object_set_new(o, "regions", region_set_report(bi->regions)) < 0)
+	if (o && bi->regions &&
+	    json_object_set_new(o, "regions", region_set_report(bi->regions)) < 0)
 		o = json_decref_null(o);
 	return o;
 oom:

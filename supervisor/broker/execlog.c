@@ -160,10 +160,9 @@ void execlog_request(struct execlog *l, const char *instance, const struct wire_
 
 	if (!l)
 		return;
-	o = json_pack("{s:I,s:s,s:s,s:I,s:s}", "time_ms", now_ms(), "instance", instance,
-		      "request", wire_type_name(req->type), "request_id",
-		      (json_int_t)req->request_id, "result",
-		      res == 0 ? "ok" : wire_error_name((enum wire_error)(-res)));
+	o = json_pack("{s:I,s:s,s:s,s:I,s:s}", "time_ms", now_ms(), "instance", instance, "request",
+		      wire_type_name(req->type), "request_id", (json_int_t)req->request_id,
+		      "result", res == 0 ? "ok" : wire_error_name((enum wire_error)(-res)));
 	if (!o)
 		return;
 	if (cap_id) {

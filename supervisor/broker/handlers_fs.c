@@ -110,7 +110,8 @@ static int open_err(struct broker_req *r, int err)
 	case EISDIR:
 		return broker_deny(r, WIRE_E_RIGHTS, "not permitted");
 	case EAGAIN:
-		return broker_deny(r, WIRE_E_BUSY, "the host kept renaming during the lookup: retry");
+		return broker_deny(r, WIRE_E_BUSY,
+				   "the host kept renaming during the lookup: retry");
 	default:
 		return broker_deny(r, WIRE_E_IO, "open failed");
 	}

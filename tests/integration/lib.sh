@@ -63,3 +63,24 @@ expect_out() {
 json() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$1" "$2"
 }
+
+# checkv DESC COMMAND...: check, showing the last vrun when it fails.
+checkv() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else
+		not_ok "$desc"
+		diag "exit $RC" "stdout: $OUT" "stderr: $ERR"
+	fi
+}
+
+# has ERE: the last vrun's stdout matches.
+has() { grep -qE -- "$1" <<<"$OUT"; }
+
+# broker_store: this suite's own register store, as STORE=(--store FILE) for
+# vrun, with XDG_STATE_HOME in $WORK so the default store is private too.
+broker_store() {
+	export XDG_STATE_HOME="$WORK/state"
+	mkdir -p "$XDG_STATE_HOME"
+	STORE=(--store "$WORK/registers.db")
+}

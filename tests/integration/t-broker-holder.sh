@@ -9,23 +9,8 @@ plan 11
 
 P="$VMSB_STAGE/tests/policies/broker/holder.json"
 V=/run/vmsandbox/vmsb
-export XDG_STATE_HOME="$WORK/state"
-mkdir -p "$XDG_STATE_HOME"
-STORE=()
-if "$VMSB" --help 2>&1 | grep -q -- '--store'; then
-	STORE=(--store "$WORK/registers.db")
-fi
+broker_store
 R="$WORK/r.json"
-
-# checkv DESC COMMAND...: check, showing the last vrun when it fails.
-checkv() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else
-		not_ok "$desc"
-		diag "exit $RC" "stdout: $OUT" "stderr: $ERR"
-	fi
-}
 
 # token_of RESOURCE: the token= field of that register capability in $OUT (vmsb caps)
 token_of() {

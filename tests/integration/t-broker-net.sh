@@ -12,16 +12,6 @@ R="$WORK/r.json"
 servers=()
 trap 'kill "${servers[@]}" 2>/dev/null; rm -rf "$WORK"' EXIT
 
-# checkv DESC COMMAND...: check, showing the last vrun when it fails.
-checkv() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else
-		not_ok "$desc"
-		diag "exit $RC" "stdout: $OUT" "stderr: $ERR"
-	fi
-}
-
 # An echo server on a free loopback port the kernel picks; one line per
 # accepted connection goes to its log. It serves connections one at a time.
 cat >"$WORK/echo.py" <<'EOF'

@@ -9,23 +9,8 @@ plan 11
 OPS="$VMSB_STAGE/tests/policies/broker/quota-ops.json"     # storage_operations: 3
 BYTES="$VMSB_STAGE/tests/policies/broker/quota-bytes.json" # bytes: 10
 V=/run/vmsandbox/vmsb
-export XDG_STATE_HOME="$WORK/state"
-mkdir -p "$XDG_STATE_HOME"
-STORE=()
-if "$VMSB" --help 2>&1 | grep -q -- '--store'; then
-	STORE=(--store "$WORK/registers.db")
-fi
+broker_store
 R="$WORK/r.json"
-
-# checkv DESC COMMAND...: check, showing the last vrun when it fails.
-checkv() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else
-		not_ok "$desc"
-		diag "exit $RC" "stdout: $OUT" "stderr: $ERR"
-	fi
-}
 
 # status of each command on its own line
 vrun run "${STORE[@]}" -p "$OPS" --report "$R" -- /bin/sh -c \

@@ -12,24 +12,9 @@ ONLY="$VMSB_STAGE/tests/policies/broker/regions-only.json"
 OVER="$VMSB_STAGE/tests/policies/broker/regions-over-memory.json"
 NOREGION="$VMSB_STAGE/tests/policies/broker/loop.json"
 V=/run/vmsandbox/vmsb
-export XDG_STATE_HOME="$WORK/state"
-mkdir -p "$XDG_STATE_HOME"
-STORE=()
-if "$VMSB" --help 2>&1 | grep -q -- '--store'; then
-	STORE=(--store "$WORK/registers.db")
-fi
+broker_store
 R="$WORK/r.json"
 
-# checkv DESC COMMAND...: check, showing the last vrun when it fails.
-checkv() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else
-		not_ok "$desc"
-		diag "exit $RC" "stdout: $OUT" "stderr: $ERR"
-	fi
-}
-has() { grep -qE -- "$1" <<<"$OUT"; }
 
 # ---- what the instance is given -------------------------------------------
 vrun run -p "$P" -- $V region input

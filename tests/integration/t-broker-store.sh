@@ -9,13 +9,7 @@ plan 8
 
 P="$VMSB_STAGE/tests/policies/broker/loop.json"
 V=/run/vmsandbox/vmsb
-export XDG_STATE_HOME="$WORK/state"
-mkdir -p "$XDG_STATE_HOME"
-# --store PATH where this build has it, else the policy's default under $XDG_STATE_HOME
-STORE=()
-if "$VMSB" --help 2>&1 | grep -q -- '--store'; then
-	STORE=(--store "$WORK/registers.db")
-fi
+broker_store
 WANT=100 # acknowledged writes before the kill
 
 # descendants PID: "pid:starttime" of every live descendant of PID, one a line

@@ -90,8 +90,7 @@ static void start(void)
 
 	cr_assert_eq(captable_new(64, &tab, &e), 0, "%s", e.msg);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	cr_assert_eq(broker_instance_new(&pol, tab, 1, "inst-net", sv[0], &bi, &e), 0, "%s",
-		     e.msg);
+	cr_assert_eq(broker_instance_new(&pol, tab, 1, "inst-net", sv[0], &bi, &e), 0, "%s", e.msg);
 	peer = sv[1];
 	cr_assert_eq(execlog_open(log_path, &xlog, &e), 0, "%s", e.msg);
 	broker_instance_set_exec_log(bi, xlog);
@@ -104,7 +103,9 @@ static void rpc(const struct wire_msg *m, struct rx *rx)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
 	struct iovec iov = {.iov_base = rx->buf, .iov_len = sizeof(rx->buf)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *c;
 	struct err_ctx e = {0};

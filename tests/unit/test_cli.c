@@ -351,8 +351,8 @@ Test(cli, store_and_exec_log)
 	cr_expect_str_eq(o.store_path, "regs.db");
 	cr_expect_str_eq(o.exec_log_path, "/tmp/x.log");
 	cli_free(&o);
-	PARSE_FAILS("--store: given more than once ('a' and 'b')", "run", "--store", "a",
-		    "--store", "b", "true");
+	PARSE_FAILS("--store: given more than once ('a' and 'b')", "run", "--store", "a", "--store",
+		    "b", "true");
 	PARSE_FAILS("--exec-log: empty file name", "run", "--exec-log=", "true");
 }
 

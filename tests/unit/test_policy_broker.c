@@ -505,7 +505,7 @@ Test(policy_broker, names_of_words)
 /* policy/schema.json describes $.broker strictly and knows every key the loader takes. */
 Test(policy_broker, schema_describes_the_broker_section)
 {
-	static const char *const keys[] = {"effects", "grants", "quotas",
+	static const char *const keys[] = {"effects", "grants",	 "quotas",
 					   "store",   "regions", "on_malformed"};
 	char path[4096];
 	json_error_t jerr;
@@ -605,15 +605,17 @@ Test(policy_broker, rejects_bad_regions)
 			    "$.broker.regions[0].name: region name must be 1 to 64 characters");
 	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 0, \"access\": \"r\"}]}",
 			    "$.broker.regions[0].size: must be at least 1 byte");
-	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": \"17G\", \"access\": \"r\"}]}",
-			    "$.broker.regions[0].size: larger than 16G");
+	expect_broker_error(
+		"{\"regions\": [{\"name\": \"a\", \"size\": \"17G\", \"access\": \"r\"}]}",
+		"$.broker.regions[0].size: larger than 16G");
 	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 1, \"access\": \"wx\"}]}",
 			    "$.broker.regions[0].access: unknown access 'wx' (none, r, rw, rwx)");
 	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 1}]}",
 			    "$.broker.regions[0]: missing key 'access'");
-	expect_broker_error("{\"regions\": [{\"name\": \"a\", \"size\": 1, \"access\": \"r\"},"
-			    "{\"name\": \"a\", \"size\": 2, \"access\": \"rw\"}]}",
-			    "$.broker.regions[1].name: region 'a' is declared twice (first at [0])");
+	expect_broker_error(
+		"{\"regions\": [{\"name\": \"a\", \"size\": 1, \"access\": \"r\"},"
+		"{\"name\": \"a\", \"size\": 2, \"access\": \"rw\"}]}",
+		"$.broker.regions[1].name: region 'a' is declared twice (first at [0])");
 }
 
 Test(policy_broker, rejects_more_than_16_regions)
@@ -637,9 +639,9 @@ Test(policy_broker, rejects_regions_larger_than_the_memory_limit)
 			  "{\"name\": \"b\", \"size\": \"40M\", \"access\": \"rw\"}]}}",
 			  "$.broker.regions: regions take 83886080 bytes, more than the memory "
 			  "limit (67108864 bytes)");
-	_cleanup_free_ char *ok = strdup(
-		"{\"version\": 1, \"limits\": {\"memory\": \"64M\"}, \"broker\": "
-		"{\"regions\": [{\"name\": \"a\", \"size\": \"64M\", \"access\": \"r\"}]}}");
+	_cleanup_free_ char *ok =
+		strdup("{\"version\": 1, \"limits\": {\"memory\": \"64M\"}, \"broker\": "
+		       "{\"regions\": [{\"name\": \"a\", \"size\": \"64M\", \"access\": \"r\"}]}}");
 	policy_free(must_load(ok));
 }
 
@@ -652,11 +654,12 @@ Test(policy_broker, rwx_regions_need_executable_memory)
 	_cleanup_free_ char *wx = NULL;
 
 	cr_expect_eq(p->broker.regions[0].access, POLICY_REGION_RWX);
-	cr_assert_geq(asprintf(&wx,
-			       "{\"version\": 1, \"syscalls\": {\"deny\": [{\"names\": [\"mmap\"], "
-			       "\"action\": \"errno\", \"errno\": \"EPERM\", \"args\": [{\"index\": 2, "
-			       "\"op\": \"masked_eq\", \"mask\": 4, \"value\": 4}]}]}, \"broker\": %s}",
-			       rwx),
-		      0);
+	cr_assert_geq(
+		asprintf(&wx,
+			 "{\"version\": 1, \"syscalls\": {\"deny\": [{\"names\": [\"mmap\"], "
+			 "\"action\": \"errno\", \"errno\": \"EPERM\", \"args\": [{\"index\": 2, "
+			 "\"op\": \"masked_eq\", \"mask\": 4, \"value\": 4}]}]}, \"broker\": %s}",
+			 rwx),
+		0);
 	expect_load_error(wx, "$.broker.regions[0].access: 'rwx' needs executable memory");
 }

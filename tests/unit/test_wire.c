@@ -978,8 +978,8 @@ static void pb_net_connect(struct pb *p, uint32_t port, const char *address)
 Test(wire_decode, net_connect_takes_numeric_addresses_and_nonzero_ports)
 {
 	static const char *const good[] = {"127.0.0.1", "::1", "fe80::1:AbCd", "10.0.0.255"};
-	static const char *const bad[] = {"localhost", "127.0.0.1 ", "[::1]", "1.2.3.4%eth0",
-					  "::1/128",   "a\x01"};
+	static const char *const bad[] = {"localhost",	  "127.0.0.1 ", "[::1]",
+					  "1.2.3.4%eth0", "::1/128",	"a\x01"};
 	struct wire_msg m;
 	struct pb p;
 
