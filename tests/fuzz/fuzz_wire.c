@@ -149,6 +149,8 @@ static void fill_requests(struct wire_msg *m, size_t *n)
 				      .u.fs_open = {tok, WIRE_OPEN_WRITE | WIRE_OPEN_CREATE, 0600,
 						    S("/data"), S("sub/f.txt")}};
 	m[(*n)++] = (struct wire_msg){WIRE_T_REGION_LIST, 14};
+	m[(*n)++] = (struct wire_msg){WIRE_T_NET_CONNECT, 15,
+				      .u.net_connect = {tok, 8080, S("127.0.0.1")}};
 }
 
 static void fill_replies(struct wire_msg *m, size_t *n)
@@ -156,6 +158,7 @@ static void fill_replies(struct wire_msg *m, size_t *n)
 	const struct wire_value inl = {WIRE_VALUE_INLINE, {(const uint8_t *)"value", 5}};
 	struct wire_msg *l;
 
+	m[(*n)++] = (struct wire_msg){WIRE_T_NET_CONNECT_OK, 15};
 	m[(*n)++] = (struct wire_msg){WIRE_T_ERROR, 1,
 				      .u.error = {WIRE_E_NO_CAPABILITY, S("no such capability")}};
 	m[(*n)++] = (struct wire_msg){WIRE_T_HELLO_OK, 1, .u.hello_ok = {S("a1b2c3"), 3, 1}};
