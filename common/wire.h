@@ -128,7 +128,7 @@ enum wire_error {
 	WIRE_E_REGION = 44,	 /* region not held, range outside it, or rights */
 	WIRE_E_TOO_SMALL = 45,	 /* the result does not fit inline or in the given range */
 	WIRE_E_NO_SPACE = 46,	 /* the register store is full; nothing changed */
-	WIRE_E_BUSY = 47,	 /* too many requests in flight */
+	WIRE_E_BUSY = 47,	 /* store locked, or the host kept renaming: retry */
 	WIRE_E_UNSUPPORTED = 48, /* well-formed, but not served by this supervisor */
 	WIRE_E_RESULT = 49,	 /* the effect's result failed validation */
 	WIRE_E_INTERNAL = 50,
