@@ -339,7 +339,7 @@ static int serve_frame(struct broker_instance *bi, size_t len, bool had_fds)
 	if (r.fd >= 0)
 		close(r.fd);
 	free(r.mem);
-	if (res == 0)
+	if (res == 0 && log_get_level() >= LOG_LEVEL_DEBUG) /* spare the name lookups */
 		log_msg(LOG_LEVEL_DEBUG, "instance %s: %s request %u: ok", bi->id,
 			wire_type_name(m.type), m.request_id);
 	return k;
