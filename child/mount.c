@@ -566,8 +566,8 @@ static int mount_dev(int root_fd, const struct policy *p, const struct policy_mo
 
 /* --- the root -------------------------------------------------------------------------- */
 
-static int mount_one(int root_fd, const struct policy *p, size_t i, const struct child_mount_sources *s,
-		     struct err_ctx *reterr)
+static int mount_one(int root_fd, const struct policy *p, size_t i,
+		     const struct child_mount_sources *s, struct err_ctx *reterr)
 {
 	const struct policy_mount *m = &p->mounts[i];
 

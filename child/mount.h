@@ -34,8 +34,8 @@ int child_mount_open_dest(int root_fd, const char *path, enum child_dest_kind ki
 
 /* Host paths of a policy, opened before anything is built from them. */
 struct child_mount_sources {
-	int bind[CHILD_MOUNT_MAX];  /* mounts[i]'s detached tree, or -1 */
-	int dev[CHILD_DEV_NODES];   /* host device nodes, when a dev mount is asked */
+	int bind[CHILD_MOUNT_MAX]; /* mounts[i]'s detached tree, or -1 */
+	int dev[CHILD_DEV_NODES];  /* host device nodes, when a dev mount is asked */
 };
 
 /*

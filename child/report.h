@@ -28,8 +28,8 @@ enum child_stage {
 /* child -> supervisor, at most one per run; EOF without a record means exec happened. */
 struct child_report {
 	uint32_t stage; /* enum child_stage */
-	int32_t err;    /* positive errno, or 0 */
-	char msg[240];  /* NUL-terminated, already truncated */
+	int32_t err;	/* positive errno, or 0 */
+	char msg[240];	/* NUL-terminated, already truncated */
 };
 _Static_assert(sizeof(struct child_report) <= PIPE_BUF, "must be one atomic write");
 

@@ -20,8 +20,8 @@ int child_rlimits_apply(const struct child_rlimit *rl, size_t n, struct err_ctx 
 		lim.rlim_max = at_most(rl[i].max, cur.rlim_max);
 		lim.rlim_cur = at_most(rl[i].cur, lim.rlim_max);
 		if (setrlimit(rl[i].resource, &lim) < 0)
-			return err_set(reterr, errno, "cannot set rlimit %d to %llu", rl[i].resource,
-				       (unsigned long long)lim.rlim_max);
+			return err_set(reterr, errno, "cannot set rlimit %d to %llu",
+				       rl[i].resource, (unsigned long long)lim.rlim_max);
 	}
 	return 0;
 }

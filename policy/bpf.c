@@ -248,8 +248,7 @@ static int build_deny(const struct policy_syscalls *s, struct sock_fprog *ret,
 	return export_prog(ctx, ret, reterr);
 }
 
-int policy_bpf_compile_fresh(const struct policy *p, struct policy_bpf *ret,
-			     struct err_ctx *reterr)
+int policy_bpf_compile_fresh(const struct policy *p, struct policy_bpf *ret, struct err_ctx *reterr)
 {
 	struct policy_bpf bpf = {0};
 	int r;

@@ -25,8 +25,8 @@ int policy_bpf_compile(const struct policy *p, struct policy_bpf *ret, struct er
 	__attribute__((warn_unused_result));
 
 /* The same, always through libseccomp (what policy_bpf_compile falls back to). */
-int policy_bpf_compile_fresh(const struct policy *p, struct policy_bpf *ret,
-			     struct err_ctx *reterr) __attribute__((warn_unused_result));
+int policy_bpf_compile_fresh(const struct policy *p, struct policy_bpf *ret, struct err_ctx *reterr)
+	__attribute__((warn_unused_result));
 
 /*
  * Compiling with libseccomp costs about 1 ms per start. The build compiles

@@ -56,7 +56,7 @@ void policy_bpf_key(const struct policy_syscalls *s, uint8_t ret_key[POLICY_BPF_
 int policy_bpf_blob_make(const struct policy_bpf *bpf, const uint8_t key[POLICY_BPF_KEY_SIZE],
 			 uint8_t **ret_blob, size_t *ret_len)
 {
-	struct blob_header h = { .n_filters = bpf->n_filters };
+	struct blob_header h = {.n_filters = bpf->n_filters};
 	size_t len = sizeof(h);
 	uint8_t *blob, *at;
 
@@ -85,7 +85,7 @@ int policy_bpf_blob_make(const struct policy_bpf *bpf, const uint8_t key[POLICY_
 int policy_bpf_blob_load(const uint8_t *blob, size_t len, const uint8_t key[POLICY_BPF_KEY_SIZE],
 			 struct policy_bpf *ret)
 {
-	struct policy_bpf bpf = { 0 };
+	struct policy_bpf bpf = {0};
 	struct blob_header h;
 	size_t off = sizeof(h);
 

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev \
 libjansson-dev libcriterion-dev libsqlite3-dev mandoc bubblewrap util-linux iproute2 procps \
-clang libclang-rt-14-dev python3 valgrind"
+clang clang-format libclang-rt-14-dev python3 valgrind"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -21,8 +21,10 @@ void idmap_plan(const struct policy_user *user, uid_t caller_uid, gid_t caller_g
 	if (root) {
 		/* Root never maps to itself by accident: the instance gets an
 		 * unprivileged host identity unless the policy names one. */
-		ret->host_uid = user->host_uid == POLICY_ID_AUTO ? NOBODY_ID : (uint32_t)user->host_uid;
-		ret->host_gid = user->host_gid == POLICY_ID_AUTO ? NOBODY_ID : (uint32_t)user->host_gid;
+		ret->host_uid =
+			user->host_uid == POLICY_ID_AUTO ? NOBODY_ID : (uint32_t)user->host_uid;
+		ret->host_gid =
+			user->host_gid == POLICY_ID_AUTO ? NOBODY_ID : (uint32_t)user->host_gid;
 		ret->deny_setgroups = false;
 	} else {
 		ret->host_uid = caller_uid;

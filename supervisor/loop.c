@@ -47,7 +47,7 @@ struct loop {
 
 static int loop_add(struct loop *l, enum loop_source src, int fd, bool owned)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = src};
 
 	l->fds[src] = fd;
 	l->owned[src] = owned;
@@ -69,8 +69,8 @@ static void loop_drop(struct loop *l, enum loop_source src)
 static int timer_new(uint64_t first_ms, uint64_t interval_ms)
 {
 	struct itimerspec its = {
-		.it_value = { first_ms / 1000, (long)(first_ms % 1000) * 1000000L },
-		.it_interval = { interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L },
+		.it_value = {first_ms / 1000, (long)(first_ms % 1000) * 1000000L},
+		.it_interval = {interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L},
 	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
@@ -107,7 +107,7 @@ static void write_all(int fd, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
 
 			poll(&p, 1, -1);
 			continue;
@@ -192,15 +192,15 @@ static void on_sync(struct loop *l)
 
 static void on_pidfd(struct loop *l)
 {
-	siginfo_t info = { 0 };
+	siginfo_t info = {0};
 
 	/* The raw syscall also returns the rusage, which glibc's waitid drops. */
 	if (syscall(SYS_waitid, P_PIDFD, l->fds[SRC_PIDFD], &info, WEXITED | WNOHANG,
 		    &l->obs->rusage) < 0 ||
 	    info.si_pid == 0)
 		return;
-	l->obs->init_status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
-							  : info.si_status & 0x7f;
+	l->obs->init_status =
+		info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : info.si_status & 0x7f;
 	l->init_exited = true;
 	loop_drop(l, SRC_PIDFD);
 	loop_drop(l, SRC_WALL);
@@ -356,7 +356,7 @@ static uint64_t elapsed_ms(const struct timespec *since)
 int loop_run(struct instance *inst, const struct loop_options *opts, struct run_observed *ret,
 	     struct err_ctx *reterr)
 {
-	struct loop l = { .inst = inst, .opts = opts, .obs = ret };
+	struct loop l = {.inst = inst, .opts = opts, .obs = ret};
 	struct epoll_event evs[8];
 	int r;
 

@@ -20,7 +20,7 @@ static void set_verbosity(int verbosity)
 int main(int argc, char **argv)
 {
 	struct launch_opts opts;
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 	int r;
 
 	if (cli_parse(argc, argv, &opts, &err) < 0) {

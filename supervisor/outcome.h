@@ -38,18 +38,18 @@ enum run_kill_reason {
 
 /* What the event loop observed; the status is derived from it, never stored twice. */
 struct run_observed {
-	bool have_report;             /* a setup/exec failure record arrived */
+	bool have_report; /* a setup/exec failure record arrived */
 	struct child_report report;
-	bool have_payload_status;     /* init told us how the payload ended */
-	int payload_status;           /* raw wait status */
-	int init_status;              /* raw wait status of pid 1 */
-	struct rusage rusage;         /* pid 1's, covering every process it reaped */
+	bool have_payload_status; /* init told us how the payload ended */
+	int payload_status;	  /* raw wait status */
+	int init_status;	  /* raw wait status of pid 1 */
+	struct rusage rusage;	  /* pid 1's, covering every process it reaped */
 	enum run_kill_reason killed_by;
-	bool memory_oom;              /* the cgroup recorded an OOM kill */
-	bool pids_hit;                /* the pids limit refused a fork */
+	bool memory_oom; /* the cgroup recorded an OOM kill */
+	bool pids_hit;	 /* the pids limit refused a fork */
 	uint64_t wall_ms;
-	uint64_t output_bytes;        /* stdout + stderr produced */
-	uint64_t output_forwarded;    /* of which reached the caller */
+	uint64_t output_bytes;	   /* stdout + stderr produced */
+	uint64_t output_forwarded; /* of which reached the caller */
 };
 
 enum run_status outcome_status(const struct run_observed *obs);

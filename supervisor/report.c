@@ -61,15 +61,14 @@ static json_t *mechanisms_section(const struct report_input *in)
 	const struct policy *p = in->policy;
 	const struct instance *inst = in->inst;
 
-	return json_pack("{s:{s:i, s:s}, s:{s:i, s:b}, s:b, s:o, s:{s:i, s:i, s:I, s:I}, s:s}",
-			 "seccomp", "filters", (int)in->seccomp_filters, "default_action",
-			 policy_action_name(p->syscalls.default_action), "landlock", "abi",
-			 in->landlock_abi, "applied", in->landlock_abi > 0 && p->landlock,
-			 "no_new_privs", 1, "capabilities", caps_list(p->caps_keep), "user", "uid",
-			 (int)p->user.uid, "gid", (int)p->user.gid, "host_uid",
-			 (json_int_t)(inst ? inst->host_uid : 0), "host_gid",
-			 (json_int_t)(inst ? inst->host_gid : 0), "network",
-			 policy_net_name(p->net));
+	return json_pack(
+		"{s:{s:i, s:s}, s:{s:i, s:b}, s:b, s:o, s:{s:i, s:i, s:I, s:I}, s:s}", "seccomp",
+		"filters", (int)in->seccomp_filters, "default_action",
+		policy_action_name(p->syscalls.default_action), "landlock", "abi", in->landlock_abi,
+		"applied", in->landlock_abi > 0 && p->landlock, "no_new_privs", 1, "capabilities",
+		caps_list(p->caps_keep), "user", "uid", (int)p->user.uid, "gid", (int)p->user.gid,
+		"host_uid", (json_int_t)(inst ? inst->host_uid : 0), "host_gid",
+		(json_int_t)(inst ? inst->host_gid : 0), "network", policy_net_name(p->net));
 }
 
 static json_t *error_section(const struct report_input *in)
@@ -92,8 +91,8 @@ static void add_outcome(json_t *r, const struct run_observed *obs)
 	json_object_set_new(r, "program_exit_code",
 			    exited ? json_integer(WEXITSTATUS(st)) : json_null());
 	json_object_set_new(r, "signal", sig ? json_integer(sig) : json_null());
-	json_object_set_new(r, "signal_name", sig ? json_sprintf("SIG%s", sigabbrev_np(sig))
-					       : json_null());
+	json_object_set_new(r, "signal_name",
+			    sig ? json_sprintf("SIG%s", sigabbrev_np(sig)) : json_null());
 	json_object_set_new(r, "wall_time_ms", json_integer((json_int_t)obs->wall_ms));
 	json_object_set_new(r, "output_bytes", json_integer((json_int_t)obs->output_bytes));
 	json_object_set_new(r, "output_forwarded_bytes",
@@ -108,9 +107,9 @@ json_t *report_build(const struct report_input *in)
 	if (in->policy_error) {
 		json_object_set_new(r, "status", json_string("policy_error"));
 		json_object_set_new(r, "exit_code", json_integer(125));
-		json_object_set_new(r, "error", json_pack("{s:s, s:i, s:s}", "stage", "policy",
-							  "errno", EINVAL, "message",
-							  in->policy_error));
+		json_object_set_new(r, "error",
+				    json_pack("{s:s, s:i, s:s}", "stage", "policy", "errno", EINVAL,
+					      "message", in->policy_error));
 		return r;
 	}
 	if (in->obs)

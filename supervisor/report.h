@@ -15,12 +15,12 @@ struct report_input {
 	const struct policy *policy;
 	const struct instance *inst;
 	const struct run_observed *obs;
-	const char *policy_error;  /* set for policy_error: the message */
-	int landlock_abi;          /* 0: not applied */
+	const char *policy_error; /* set for policy_error: the message */
+	int landlock_abi;	  /* 0: not applied */
 	unsigned seccomp_filters;
-	json_t *limits;            /* borrowed: the limits section, or NULL */
-	json_t *usage;             /* borrowed: {cpu_time_ms, peak_memory_bytes, ...} or NULL */
-	json_t *broker;            /* borrowed: the broker section, or NULL without a broker */
+	json_t *limits; /* borrowed: the limits section, or NULL */
+	json_t *usage;	/* borrowed: {cpu_time_ms, peak_memory_bytes, ...} or NULL */
+	json_t *broker; /* borrowed: the broker section, or NULL without a broker */
 };
 
 /* The report object; caller owns the reference. */

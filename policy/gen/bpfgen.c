@@ -13,8 +13,8 @@
 int main(int argc, char **argv)
 {
 	struct policy *p = NULL;
-	struct policy_bpf bpf = { 0 };
-	struct err_ctx err = { 0 };
+	struct policy_bpf bpf = {0};
+	struct err_ctx err = {0};
 	uint8_t key[POLICY_BPF_KEY_SIZE], *blob = NULL;
 	size_t len = 0;
 	FILE *out;

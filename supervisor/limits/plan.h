@@ -70,7 +70,6 @@ struct limits_avail {
 	enum cgroup_version ctrl[_CGROUP_CTRL_MAX];
 };
 
-
 /* Polling bounds for the cgroup CPU time: interval = cpu_time / 20, clamped. */
 #define LIMITS_CPU_POLL_MIN_MS 10
 #define LIMITS_CPU_POLL_MAX_MS 100

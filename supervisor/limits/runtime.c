@@ -21,7 +21,7 @@ static bool any_cgroup(const struct limits_plan *plan)
  * policy says so: a host without usable ones falls back to rlimits. */
 static void detect_cgroups(struct limits_runtime *rt)
 {
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 	unsigned removed = 0;
 
 	if (cgroup_detect_self(&rt->env, &err) < 0) {
@@ -107,7 +107,7 @@ static json_t *usage_fields(const struct cgroup_usage *u, const struct rusage *r
 	uint64_t total_ms = user_ms + sys_ms;
 
 	if (cpu_seen_us / 1000 > total_ms)
-		total_ms = cpu_seen_us / 1000; /* user/system split unknown for the rest */
+		total_ms = cpu_seen_us / 1000;		/* user/system split unknown for the rest */
 	uint64_t peak = (uint64_t)ru->ru_maxrss * 1024; /* max over processes, not a sum */
 
 	if (u->cpu_usec != CGROUP_UNKNOWN) {
@@ -136,7 +136,7 @@ void limits_finish(struct limits_runtime *rt, const struct rusage *ru, struct ru
 		   json_t **ret_limits, json_t **ret_usage)
 {
 	struct cgroup_usage u;
-	bool hit[_LIMITS_KIND_MAX] = { false };
+	bool hit[_LIMITS_KIND_MAX] = {false};
 	int sig = ended_by_signal(obs);
 
 	memset(&u, 0xff, sizeof(u)); /* CGROUP_UNKNOWN everywhere */
@@ -157,10 +157,11 @@ void limits_finish(struct limits_runtime *rt, const struct rusage *ru, struct ru
 
 void limits_release(struct limits_runtime *rt)
 {
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 
 	if (rt->cg && cgroup_instance_destroy(rt->cg, &err) < 0)
-		log_msg(LOG_LEVEL_WARN, "cannot remove the instance's cgroup: %s, ignoring", err.msg);
+		log_msg(LOG_LEVEL_WARN, "cannot remove the instance's cgroup: %s, ignoring",
+			err.msg);
 	rt->cg = NULL;
 	if (rt->env_set_up && cgroup_teardown(&rt->env, &err) < 0)
 		log_msg(LOG_LEVEL_WARN, "cgroup teardown: %s, ignoring", err.msg);

@@ -24,8 +24,8 @@ struct limits_runtime {
 	bool env_set_up; /* cgroup_setup() ran: teardown owed */
 	struct limits_plan plan;
 	struct cgroup_instance *cg; /* NULL without any cgroup */
-	pid_t pid;                  /* pid 1 of the instance, once attached */
-	uint64_t cpu_seen_us;       /* the last sample: processes killed with pid 1
+	pid_t pid;		    /* pid 1 of the instance, once attached */
+	uint64_t cpu_seen_us;	    /* the last sample: processes killed with pid 1
 				     * never reach its rusage */
 };
 

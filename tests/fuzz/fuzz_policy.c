@@ -51,7 +51,7 @@ static void check_error(int r, const struct err_ctx *err)
 static void check_round_trip(const struct policy *p)
 {
 	struct policy *again = NULL;
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 	char *text = NULL, *text2 = NULL;
 
 	if (policy_dump(p, &text) < 0 || !text)
@@ -70,7 +70,7 @@ static void check_round_trip(const struct policy *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct policy *p = NULL;
-	struct err_ctx err = { 0 };
+	struct err_ctx err = {0};
 	int r;
 
 	r = policy_load_buffer(FUZZ_ORIGIN, (const char *)data, size, &p, &err);

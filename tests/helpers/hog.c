@@ -72,7 +72,8 @@ static int hog_file(const char *path, long mib)
 	}
 	for (long i = 0; i < mib; i++)
 		if (fwrite(buf, sizeof(buf), 1, f) != 1) {
-			fprintf(stderr, "hog: write failed after %ld MiB: %s\n", i, strerror(errno));
+			fprintf(stderr, "hog: write failed after %ld MiB: %s\n", i,
+				strerror(errno));
 			return 3;
 		}
 	if (fclose(f) != 0) {

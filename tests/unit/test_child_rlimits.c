@@ -11,9 +11,9 @@ Test(child_rlimits, apply_sets_soft_and_hard_in_order)
 		cr_assert_fail("fork failed");
 	if (pid == 0) {
 		struct child_rlimit rl[] = {
-			{ RLIMIT_CORE, 0, 0 },
-			{ RLIMIT_FSIZE, 4096, 4096 },
-			{ RLIMIT_CPU, 3, 4 },
+			{RLIMIT_CORE, 0, 0},
+			{RLIMIT_FSIZE, 4096, 4096},
+			{RLIMIT_CPU, 3, 4},
 		};
 		struct rlimit got;
 
@@ -36,8 +36,8 @@ Test(child_rlimits, never_raises_a_hard_limit)
 	if (pid < 0) /* only the parent may assert: Criterion's IPC is not fork-safe */
 		cr_assert_fail("fork failed");
 	if (pid == 0) {
-		struct child_rlimit rl[] = { { RLIMIT_NOFILE, 1000, 1000 } };
-		struct rlimit low = { 50, 50 }, got;
+		struct child_rlimit rl[] = {{RLIMIT_NOFILE, 1000, 1000}};
+		struct rlimit low = {50, 50}, got;
 
 		CHECK_OR_EXIT(1, setrlimit(RLIMIT_NOFILE, &low) == 0);
 		CHECK_OR_EXIT(2, child_rlimits_apply(rl, 1, NULL) == 0);

@@ -23,10 +23,10 @@ static size_t count(char **envp)
 
 Test(env, passes_only_kept_names_and_sets)
 {
-	char *keep[] = { "TERM", "LANG" };
-	struct policy_env_set set[] = { { "PATH", "/usr/bin" } };
-	struct policy_environment env = { keep, 2, set, 1 };
-	char *caller[] = { "TERM=xterm", "SECRET_TOKEN=hunter2", "PATH=/host/bin", NULL };
+	char *keep[] = {"TERM", "LANG"};
+	struct policy_env_set set[] = {{"PATH", "/usr/bin"}};
+	struct policy_environment env = {keep, 2, set, 1};
+	char *caller[] = {"TERM=xterm", "SECRET_TOKEN=hunter2", "PATH=/host/bin", NULL};
 	char **envp = NULL;
 
 	cr_assert_eq(env_build(&env, caller, &envp), 0);
@@ -39,9 +39,9 @@ Test(env, passes_only_kept_names_and_sets)
 
 Test(env, kept_name_must_match_whole_name)
 {
-	char *keep[] = { "TERM" };
-	struct policy_environment env = { keep, 1, NULL, 0 };
-	char *caller[] = { "TERMINAL=x", NULL };
+	char *keep[] = {"TERM"};
+	struct policy_environment env = {keep, 1, NULL, 0};
+	char *caller[] = {"TERMINAL=x", NULL};
 	char **envp = NULL;
 
 	cr_assert_eq(env_build(&env, caller, &envp), 0);
@@ -51,8 +51,8 @@ Test(env, kept_name_must_match_whole_name)
 
 Test(env, add_appends_a_copy)
 {
-	struct policy_environment env = { NULL, 0, NULL, 0 };
-	char *caller[] = { NULL };
+	struct policy_environment env = {NULL, 0, NULL, 0};
+	char *caller[] = {NULL};
 	char **envp = NULL;
 
 	cr_assert_eq(env_build(&env, caller, &envp), 0);

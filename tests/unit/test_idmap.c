@@ -5,7 +5,7 @@
 
 Test(idmap, root_maps_to_nobody_by_default)
 {
-	struct policy_user u = { 1000, 1000, POLICY_ID_AUTO, POLICY_ID_AUTO };
+	struct policy_user u = {1000, 1000, POLICY_ID_AUTO, POLICY_ID_AUTO};
 	struct idmap m;
 
 	idmap_plan(&u, 0, 0, &m);
@@ -17,7 +17,7 @@ Test(idmap, root_maps_to_nobody_by_default)
 
 Test(idmap, root_honours_policy_host_ids)
 {
-	struct policy_user u = { 0, 0, 4242, 4343 };
+	struct policy_user u = {0, 0, 4242, 4343};
 	struct idmap m;
 
 	idmap_plan(&u, 0, 0, &m);
@@ -27,7 +27,7 @@ Test(idmap, root_honours_policy_host_ids)
 
 Test(idmap, unprivileged_caller_maps_to_itself_and_denies_setgroups)
 {
-	struct policy_user u = { 1000, 1000, 4242, 4343 };
+	struct policy_user u = {1000, 1000, 4242, 4343};
 	struct idmap m;
 
 	idmap_plan(&u, 1234, 5678, &m);

@@ -10,7 +10,7 @@
 
 Test(outcome, clean_exit_is_ok_with_code_zero)
 {
-	struct run_observed o = { .have_payload_status = true, .payload_status = EXITED(0) };
+	struct run_observed o = {.have_payload_status = true, .payload_status = EXITED(0)};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_OK);
 	cr_expect_eq(outcome_exit_code(&o), 0);
@@ -18,7 +18,7 @@ Test(outcome, clean_exit_is_ok_with_code_zero)
 
 Test(outcome, program_exit_code_passes_through)
 {
-	struct run_observed o = { .have_payload_status = true, .payload_status = EXITED(42) };
+	struct run_observed o = {.have_payload_status = true, .payload_status = EXITED(42)};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_EXIT_NONZERO);
 	cr_expect_eq(outcome_exit_code(&o), 42);
@@ -26,7 +26,7 @@ Test(outcome, program_exit_code_passes_through)
 
 Test(outcome, signal_gives_128_plus_n)
 {
-	struct run_observed o = { .have_payload_status = true, .payload_status = KILLED(SIGTERM) };
+	struct run_observed o = {.have_payload_status = true, .payload_status = KILLED(SIGTERM)};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_SIGNALED);
 	cr_expect_eq(outcome_exit_code(&o), 128 + SIGTERM);
@@ -35,7 +35,7 @@ Test(outcome, signal_gives_128_plus_n)
 
 Test(outcome, sigsys_is_a_seccomp_violation)
 {
-	struct run_observed o = { .have_payload_status = true, .payload_status = KILLED(SIGSYS) };
+	struct run_observed o = {.have_payload_status = true, .payload_status = KILLED(SIGSYS)};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_SECCOMP_VIOLATION);
 	cr_expect_eq(outcome_exit_code(&o), 128 + SIGSYS);
@@ -44,8 +44,8 @@ Test(outcome, sigsys_is_a_seccomp_violation)
 
 Test(outcome, setup_report_gives_125)
 {
-	struct run_observed o = { .have_report = true,
-				  .report = { .stage = CHILD_STAGE_MOUNT, .err = ENOENT } };
+	struct run_observed o = {.have_report = true,
+				 .report = {.stage = CHILD_STAGE_MOUNT, .err = ENOENT}};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_SETUP_ERROR);
 	cr_expect_eq(outcome_exit_code(&o), 125);
@@ -54,8 +54,8 @@ Test(outcome, setup_report_gives_125)
 
 Test(outcome, exec_enoent_gives_127_and_eacces_126)
 {
-	struct run_observed o = { .have_report = true,
-				  .report = { .stage = CHILD_STAGE_EXEC, .err = ENOENT } };
+	struct run_observed o = {.have_report = true,
+				 .report = {.stage = CHILD_STAGE_EXEC, .err = ENOENT}};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_EXEC_ERROR);
 	cr_expect_eq(outcome_exit_code(&o), 127);
@@ -65,7 +65,7 @@ Test(outcome, exec_enoent_gives_127_and_eacces_126)
 
 Test(outcome, timeout_wins_over_the_signal_that_ended_it)
 {
-	struct run_observed o = { .init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_TIMEOUT };
+	struct run_observed o = {.init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_TIMEOUT};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_TIMEOUT);
 	cr_expect_eq(outcome_exit_code(&o), 124);
@@ -73,7 +73,7 @@ Test(outcome, timeout_wins_over_the_signal_that_ended_it)
 
 Test(outcome, cpu_limit_exits_124)
 {
-	struct run_observed o = { .init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_CPU };
+	struct run_observed o = {.init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_CPU};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_CPU_LIMIT);
 	cr_expect_eq(outcome_exit_code(&o), 124);
@@ -81,8 +81,8 @@ Test(outcome, cpu_limit_exits_124)
 
 Test(outcome, oom_kill_is_memory_limit_137)
 {
-	struct run_observed o = { .have_payload_status = true, .payload_status = KILLED(SIGKILL),
-				  .memory_oom = true };
+	struct run_observed o = {
+		.have_payload_status = true, .payload_status = KILLED(SIGKILL), .memory_oom = true};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_MEMORY_LIMIT);
 	cr_expect_eq(outcome_exit_code(&o), 137);
@@ -90,7 +90,7 @@ Test(outcome, oom_kill_is_memory_limit_137)
 
 Test(outcome, output_limit_kill_is_reported)
 {
-	struct run_observed o = { .init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_OUTPUT };
+	struct run_observed o = {.init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_OUTPUT};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_OUTPUT_LIMIT);
 	cr_expect_eq(outcome_exit_code(&o), 137);
@@ -98,7 +98,7 @@ Test(outcome, output_limit_kill_is_reported)
 
 Test(outcome, rlimit_signals_map_to_limits)
 {
-	struct run_observed o = { .have_payload_status = true, .payload_status = KILLED(SIGXFSZ) };
+	struct run_observed o = {.have_payload_status = true, .payload_status = KILLED(SIGXFSZ)};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_FILE_SIZE_LIMIT);
 	o.payload_status = KILLED(SIGXCPU);
@@ -113,7 +113,7 @@ Test(outcome, every_status_has_a_name)
 
 Test(outcome, broker_kill_is_a_broker_violation)
 {
-	struct run_observed o = { .init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_BROKER };
+	struct run_observed o = {.init_status = KILLED(SIGKILL), .killed_by = RUN_KILL_BROKER};
 
 	cr_expect_eq(outcome_status(&o), RUN_STATUS_BROKER_VIOLATION);
 	cr_expect_str_eq(outcome_status_name(outcome_status(&o)), "broker_violation");

@@ -23,7 +23,7 @@ static bool same_filters(const struct policy_bpf *a, const struct policy_bpf *b)
 Test(policy_bpf_blob, embedded_default_equals_a_fresh_compile)
 {
 	struct policy *p = NULL;
-	struct policy_bpf cached = { 0 }, fresh = { 0 };
+	struct policy_bpf cached = {0}, fresh = {0};
 
 	cr_assert_not_null(policy_default_bpf, "the test binary must link the precompiled blob");
 	cr_assert_eq(policy_load_default(&p, NULL), 0);
@@ -59,8 +59,9 @@ Test(policy_bpf_blob, any_rule_change_changes_the_key)
 
 Test(policy_bpf_blob, a_policy_with_other_rules_is_compiled_not_reused)
 {
-	struct policy *p = must_load("{\"version\": 1, \"syscalls\": {\"default_action\": \"kill\"}}");
-	struct policy_bpf got = { 0 }, fresh = { 0 };
+	struct policy *p =
+		must_load("{\"version\": 1, \"syscalls\": {\"default_action\": \"kill\"}}");
+	struct policy_bpf got = {0}, fresh = {0};
 
 	cr_assert_eq(policy_bpf_compile(p, &got, NULL), 0);
 	cr_assert_eq(policy_bpf_compile_fresh(p, &fresh, NULL), 0);
@@ -73,8 +74,8 @@ Test(policy_bpf_blob, a_policy_with_other_rules_is_compiled_not_reused)
 Test(policy_bpf_blob, truncated_or_foreign_blobs_are_refused)
 {
 	struct policy *p = NULL;
-	struct policy_bpf bpf = { 0 }, out = { 0 };
-	uint8_t key[POLICY_BPF_KEY_SIZE], other[POLICY_BPF_KEY_SIZE] = { 0 }, *blob = NULL;
+	struct policy_bpf bpf = {0}, out = {0};
+	uint8_t key[POLICY_BPF_KEY_SIZE], other[POLICY_BPF_KEY_SIZE] = {0}, *blob = NULL;
 	size_t len = 0;
 
 	cr_assert_eq(policy_load_default(&p, NULL), 0);

@@ -432,7 +432,8 @@ Test(policy_load, syntax_error_quoting_a_c1_control_is_sanitised)
 
 	cr_expect_eq(load_text(t, &p, &e), -EINVAL);
 	expect_printable(e.msg);
-	cr_expect_str_eq(e.msg, "test.json:1:3: string or '}' expected near '?" "?'");
+	cr_expect_str_eq(e.msg, "test.json:1:3: string or '}' expected near '?"
+				"?'");
 }
 
 /* ---- values ---- */
