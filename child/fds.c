@@ -80,9 +80,6 @@ static int install_stdio(const struct child_config *cfg, struct err_ctx *reterr)
  */
 static int install_regions(const struct child_config *cfg, struct err_ctx *reterr)
 {
-	if (cfg->n_region_fds > POLICY_MAX_REGIONS)
-		return err_set(reterr, E2BIG, "too many region descriptors: %zu",
-			       cfg->n_region_fds);
 	for (size_t i = 0; i < cfg->n_region_fds; i++) {
 		int target = CHILD_REGION_FD_BASE + (int)i;
 

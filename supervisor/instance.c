@@ -89,13 +89,6 @@ static int spawn_fds_open(struct spawn_fds *f, bool broker, struct err_ctx *rete
 	return 0;
 }
 
-/* Regions are served through the broker (region.list, register values), so
- * declaring any gives the instance the socket even with no other effect. */
-static bool instance_has_broker(const struct policy *p)
-{
-	return p->broker.effects != 0 || p->broker.n_regions > 0;
-}
-
 /* Moves fd to CHILD_FD_FLOOR or above (or keeps -1); on failure the child's
  * first step fails on the bad descriptor and reports. */
 static int above_floor(int fd)
@@ -254,7 +247,7 @@ int instance_spawn(const struct spawn_request *req, struct instance *ret, struct
 	for (size_t i = 0; i < req->n_region_fds; i++)
 		region_fds[i] = req->region_fds[i];
 	cfg.n_region_fds = req->n_region_fds;
-	r = spawn_fds_open(&f, instance_has_broker(req->policy), reterr);
+	r = spawn_fds_open(&f, policy_has_broker(req->policy), reterr);
 	if (r < 0)
 		return r;
 

@@ -43,29 +43,31 @@ struct endpoint {
 static int endpoint_parse(const struct wire_net_connect *n, struct endpoint *ep)
 {
 	char text[WIRE_MAX_ADDRESS + 1], canon[INET6_ADDRSTRLEN];
+	const void *bin;
+	int af;
 
 	memset(ep, 0, sizeof(*ep));
 	if (!broker_cstr(&n->address, text, sizeof(text)))
 		return -EINVAL;
 	if (inet_pton(AF_INET, text, &ep->addr.in.sin_addr) == 1) {
-		ep->addr.in.sin_family = AF_INET;
+		af = AF_INET;
 		ep->addr.in.sin_port = htons(n->port);
 		ep->len = sizeof(ep->addr.in);
-		if (!inet_ntop(AF_INET, &ep->addr.in.sin_addr, canon, sizeof(canon)))
-			return -errno;
-		snprintf(ep->name, sizeof(ep->name), "%s:%u", canon, (unsigned)n->port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, &ep->addr.in6.sin6_addr) == 1) {
-		ep->addr.in6.sin6_family = AF_INET6;
+		bin = &ep->addr.in.sin_addr;
+	} else if (inet_pton(AF_INET6, text, &ep->addr.in6.sin6_addr) == 1) {
+		af = AF_INET6;
 		ep->addr.in6.sin6_port = htons(n->port);
 		ep->len = sizeof(ep->addr.in6);
-		if (!inet_ntop(AF_INET6, &ep->addr.in6.sin6_addr, canon, sizeof(canon)))
-			return -errno;
-		snprintf(ep->name, sizeof(ep->name), "[%s]:%u", canon, (unsigned)n->port);
-		return 0;
+		bin = &ep->addr.in6.sin6_addr;
+	} else {
+		return -EINVAL;
 	}
-	return -EINVAL;
+	ep->addr.sa.sa_family = (sa_family_t)af;
+	if (!inet_ntop(af, bin, canon, sizeof(canon)))
+		return -errno;
+	snprintf(ep->name, sizeof(ep->name), af == AF_INET6 ? "[%s]:%u" : "%s:%u", canon,
+		 (unsigned)n->port);
+	return 0;
 }
 
 static const char *connect_error_text(int err)

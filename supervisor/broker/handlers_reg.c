@@ -113,7 +113,7 @@ static int sink_fits(struct broker_instance *bi, struct broker_req *r, const str
 			return broker_deny(r, WIRE_E_TOO_SMALL, "value does not fit inline");
 		return 0;
 	}
-	if (region_set_sink(bi->regions, &sink->region, ret_dst) < 0)
+	if (region_set_range(bi->regions, &sink->region, ret_dst) < 0)
 		return broker_deny(r, WIRE_E_REGION, "bad region reference");
 	if (len > sink->region.length)
 		return broker_deny(r, WIRE_E_TOO_SMALL, "value larger than the region range");
@@ -188,8 +188,7 @@ static int reg_consume(struct broker_instance *bi, struct broker_req *r, const c
 static int value_source(struct broker_instance *bi, struct broker_req *r,
 			const struct wire_value *val, const uint8_t **ret_data, size_t *ret_len)
 {
-	const uint8_t *src;
-	uint8_t *copy;
+	uint8_t *src, *copy;
 	size_t len;
 	int k;
 
@@ -198,7 +197,7 @@ static int value_source(struct broker_instance *bi, struct broker_req *r,
 		*ret_len = val->data.len;
 		return broker_quota_bytes(bi, r, val->data.len);
 	}
-	if (region_set_source(bi->regions, &val->region, &src) < 0)
+	if (region_set_range(bi->regions, &val->region, &src) < 0)
 		return broker_deny(r, WIRE_E_REGION, "bad region reference");
 	if (val->region.length > STORE_VALUE_MAX)
 		return broker_deny(r, WIRE_E_TOO_SMALL, "value too large");
@@ -351,27 +350,20 @@ static int list_cb(const struct store_entry *e, void *userdata)
  */
 static const char *list_check_name(const char *prefix, const char *capname, char *buf, size_t size)
 {
-	size_t n = strlen(prefix);
-
-	if (!n)
+	if (!*prefix)
 		return capname;
 	if (pattern_covers(capname, prefix))
 		return prefix;
-	/* "demo/" asks for what is under demo, as "demo" does */
-	snprintf(buf, size, "%.*s/*", (int)(prefix[n - 1] == '/' ? n - 1 : n), prefix);
+	snprintf(buf, size, "%s/*", prefix);
 	return buf;
 }
 
 static const char *list_store_prefix(const char *prefix, const char *capname, char *buf,
 				     size_t size)
 {
-	size_t n = strlen(capname), pl = strlen(prefix);
+	size_t n = strlen(capname);
 
-	if (pl > 1 && prefix[pl - 1] == '/') { /* the store matches whole segments */
-		snprintf(buf, size, "%.*s", (int)(pl - 1), prefix);
-		return buf;
-	}
-	if (pl)
+	if (*prefix)
 		return prefix;
 	if (strcmp(capname, "*") == 0)
 		return "";
@@ -394,6 +386,9 @@ int broker_handle_register_list(struct broker_instance *bi, struct broker_req *r
 	if (!broker_cstr(&l->prefix, prefix, sizeof(prefix)) ||
 	    !broker_cstr(&l->after, after, sizeof(after)))
 		return broker_deny(r, WIRE_E_MALFORMED, "bad register.list request");
+	/* "demo/" asks for what is under demo, as "demo" does: names match by segments */
+	if (l->prefix.len > 1 && prefix[l->prefix.len - 1] == '/')
+		prefix[l->prefix.len - 1] = '\0';
 	/* not held: the check below then says why, without our having read anything */
 	broker_find_cap(bi, &l->token, &ce, capname);
 	k = broker_check_cap(bi, r, &l->token, CAP_KIND_REGISTER,

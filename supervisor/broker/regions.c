@@ -189,43 +189,18 @@ void region_set_entry(const struct region_set *rs, size_t i, struct wire_region_
 	};
 }
 
-/*
- * Today sources and sinks need the same thing, a region with a descriptor
- * (an `r` sink is how the supervisor hands the instance data it cannot
- * alter); the two entry points keep the rules apart should they diverge.
- */
-static uint8_t *region_range(const struct region_set *rs, const struct wire_region_ref *ref)
+int region_set_range(const struct region_set *rs, const struct wire_region_ref *ref, uint8_t **ret)
 {
 	const struct region *g;
 
 	if (!rs || ref->region >= rs->n)
-		return NULL;
+		return -WIRE_E_REGION;
 	g = &rs->r[ref->region];
 	if (g->access == POLICY_REGION_NONE || !g->map)
-		return NULL;
+		return -WIRE_E_REGION;
 	if (ref->offset > g->size || ref->length > g->size - ref->offset)
-		return NULL;
-	return g->map + ref->offset;
-}
-
-int region_set_source(const struct region_set *rs, const struct wire_region_ref *ref,
-		      const uint8_t **ret)
-{
-	const uint8_t *p = region_range(rs, ref);
-
-	if (!p)
 		return -WIRE_E_REGION;
-	*ret = p;
-	return 0;
-}
-
-int region_set_sink(const struct region_set *rs, const struct wire_region_ref *ref, uint8_t **ret)
-{
-	uint8_t *p = region_range(rs, ref);
-
-	if (!p)
-		return -WIRE_E_REGION;
-	*ret = p;
+	*ret = g->map + ref->offset;
 	return 0;
 }
 

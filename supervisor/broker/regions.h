@@ -15,9 +15,8 @@
  * separate O_RDONLY open. A `none` region has no memfd and no descriptor: it
  * only names address space the guest library leaves PROT_NONE.
  *
- * Region references from the instance are hostile: region_set_source() and
- * region_set_sink() check the index, the access and the range (without
- * overflow) before handing out a pointer into the supervisor's view.
+ * Region references from the instance are hostile: region_set_range() checks the index, the access
+ * and the range (without overflow) before handing out a pointer into the supervisor's view.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -63,15 +62,14 @@ int region_set_child_fd(const struct region_set *rs, size_t i);
 void region_set_entry(const struct region_set *rs, size_t i, struct wire_region_entry *ret);
 
 /*
- * Checks ref (index, access, offset and length inside the region without
- * overflow) for reading a value from it (source: r, rw, rwx) or writing a
- * value into it (sink: any region with a descriptor) and points *ret at the
- * supervisor's mapping of offset. 0, or -WIRE_E_REGION (nothing set).
- * The instance may change a source concurrently: copy it before use.
+ * Checks ref (index, a region with a descriptor, offset and length inside
+ * it without overflow) and points *ret at the supervisor's mapping of
+ * offset. Values are read from and written into the same kinds of region
+ * (an `r` sink is how the supervisor hands the instance data it cannot
+ * alter), so one check serves both. 0, or -WIRE_E_REGION (nothing set).
+ * The instance may change the bytes concurrently: copy a source before use.
  */
-int region_set_source(const struct region_set *rs, const struct wire_region_ref *ref,
-		      const uint8_t **ret) __attribute__((warn_unused_result));
-int region_set_sink(const struct region_set *rs, const struct wire_region_ref *ref, uint8_t **ret)
+int region_set_range(const struct region_set *rs, const struct wire_region_ref *ref, uint8_t **ret)
 	__attribute__((warn_unused_result));
 
 /*

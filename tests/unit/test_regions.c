@@ -62,7 +62,7 @@ static uint8_t *sink(uint32_t region, uint64_t offset, uint64_t length)
 	struct wire_region_ref ref = {region, offset, length};
 	uint8_t *p = NULL;
 
-	cr_assert_eq(region_set_sink(rs, &ref, &p), 0, "sink %u+%llu", region,
+	cr_assert_eq(region_set_range(rs, &ref, &p), 0, "sink %u+%llu", region,
 		     (unsigned long long)offset);
 	return p;
 }
@@ -150,12 +150,12 @@ Test(regions, supervisor_writes_show_through_a_read_only_mapping)
 Test(regions, read_write_region_is_shared_both_ways)
 {
 	uint8_t *view = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, child_fd(OUT), 0);
-	const uint8_t *src = NULL;
+	uint8_t *src = NULL;
 	struct wire_region_ref ref = {OUT, PAGE, 6};
 
 	cr_assert_neq(view, MAP_FAILED);
 	memcpy(view + PAGE, "guest!", 6);
-	cr_assert_eq(region_set_source(rs, &ref, &src), 0);
+	cr_assert_eq(region_set_range(rs, &ref, &src), 0);
 	cr_expect_eq(memcmp(src, "guest!", 6), 0);
 	memcpy(sink(OUT, 0, 4), "host", 4);
 	cr_expect_eq(memcmp(view, "host", 4), 0);
@@ -166,12 +166,12 @@ Test(regions, none_region_has_no_descriptor_and_no_data)
 {
 	struct wire_region_ref ref = {GUARD, 0, 1};
 	struct wire_region_entry e;
-	const uint8_t *src = NULL;
+	uint8_t *src = NULL;
 	uint8_t *dst = NULL;
 
 	cr_expect_eq(region_set_child_fd(rs, GUARD), -1);
-	cr_expect_eq(region_set_source(rs, &ref, &src), -WIRE_E_REGION);
-	cr_expect_eq(region_set_sink(rs, &ref, &dst), -WIRE_E_REGION);
+	cr_expect_eq(region_set_range(rs, &ref, &src), -WIRE_E_REGION);
+	cr_expect_eq(region_set_range(rs, &ref, &dst), -WIRE_E_REGION);
 	cr_expect_null(src);
 	cr_expect_null(dst);
 	region_set_entry(rs, GUARD, &e);
@@ -208,11 +208,11 @@ Test(regions, out_of_range_references_are_refused)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		const uint8_t *src = NULL;
+		uint8_t *src = NULL;
 		uint8_t *dst = NULL;
 
-		cr_expect_eq(region_set_source(rs, &bad[i], &src), -WIRE_E_REGION, "source %zu", i);
-		cr_expect_eq(region_set_sink(rs, &bad[i], &dst), -WIRE_E_REGION, "sink %zu", i);
+		cr_expect_eq(region_set_range(rs, &bad[i], &src), -WIRE_E_REGION, "source %zu", i);
+		cr_expect_eq(region_set_range(rs, &bad[i], &dst), -WIRE_E_REGION, "sink %zu", i);
 		cr_expect_null(src);
 		cr_expect_null(dst);
 	}
@@ -224,9 +224,9 @@ Test(regions, references_up_to_the_last_byte_are_accepted)
 		{IN, 4 * PAGE - 8, 8}, {IN, 4 * PAGE, 0}, {OUT, 0, 2 * PAGE}, {CODE, 0, PAGE}};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
-		const uint8_t *src = NULL;
+		uint8_t *src = NULL;
 
-		cr_expect_eq(region_set_source(rs, &ok[i], &src), 0, "reference %zu", i);
+		cr_expect_eq(region_set_range(rs, &ok[i], &src), 0, "reference %zu", i);
 		cr_expect_not_null(src);
 	}
 }
@@ -234,12 +234,12 @@ Test(regions, references_up_to_the_last_byte_are_accepted)
 Test(regions, null_set_has_nothing)
 {
 	struct wire_region_ref ref = {0, 0, 1};
-	const uint8_t *src;
+	uint8_t *src;
 	json_t *j = region_set_report(NULL);
 
 	cr_expect_eq(region_set_count(NULL), 0);
 	cr_expect_eq(region_set_child_fd(NULL, 0), -1);
-	cr_expect_eq(region_set_source(NULL, &ref, &src), -WIRE_E_REGION);
+	cr_expect_eq(region_set_range(NULL, &ref, &src), -WIRE_E_REGION);
 	cr_assert_not_null(j);
 	cr_expect_eq(json_array_size(j), 0);
 	json_decref(j);
