@@ -39,7 +39,7 @@ static int attack(int argc, char **argv)
 	try_abstract(argv[1], SOCK_SEQPACKET);
 	try_abstract("/tmp/.X11-unix/X0", SOCK_STREAM);
 	try_abstract("/org/freedesktop/systemd1/notify", SOCK_STREAM);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

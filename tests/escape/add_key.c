@@ -16,7 +16,7 @@ static int attack(int argc, char **argv)
 					     sizeof(payload), KEY_SPEC_USER_KEYRING));
 	ESC_TRY("add_key(keyring, @p)",
 		syscall(SYS_add_key, "keyring", "vmsb:ring", NULL, 0, KEY_SPEC_PROCESS_KEYRING));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

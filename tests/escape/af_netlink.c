@@ -32,7 +32,7 @@ static int attack(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -24,7 +24,7 @@ static int attack(int argc, char **argv)
 		     socket(AF_INET, SOCK_PACKET | SOCK_CLOEXEC, htons(ETH_P_ALL)));
 	if (fd >= 0)
 		close(fd);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

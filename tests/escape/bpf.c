@@ -32,7 +32,7 @@ static int attack(int argc, char **argv)
 	fd = ESC_TRY("bpf(BPF_MAP_CREATE)", syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
 	if (fd >= 0)
 		close(fd);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

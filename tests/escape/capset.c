@@ -51,7 +51,7 @@ static int attack(int argc, char **argv)
 	/* the kernel wants CAP_SETPCAP for any change of the securebits, even a no-op */
 	ESC_TRY("prctl(SET_SECUREBITS, 0)", prctl(PR_SET_SECUREBITS, 0, 0, 0, 0));
 	check_status();
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -23,7 +23,7 @@ static int attack(int argc, char **argv)
 		}
 	}
 	ESC_TRY("chroot(/)", chroot("/"));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -25,7 +25,7 @@ static int attack(int argc, char **argv)
 	try_clone3("clone3(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID)",
 		   CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID);
 	try_clone3("clone3(CLONE_NEWNET)", CLONE_NEWNET);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

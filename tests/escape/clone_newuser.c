@@ -16,7 +16,7 @@ static int attack(int argc, char **argv)
 	(void)argv;
 	try_clone("clone(CLONE_NEWUSER)", CLONE_NEWUSER);
 	try_clone("clone(CLONE_NEWUSER|CLONE_NEWNS)", CLONE_NEWUSER | CLONE_NEWNS);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

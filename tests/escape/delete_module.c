@@ -9,7 +9,7 @@ static int attack(int argc, char **argv)
 	/* ENOENT would mean the capability check passed and the kernel looked the name up */
 	ESC_TRY_STRICT("delete_module(vmsb_absent)",
 		       syscall(SYS_delete_module, "vmsb_absent", O_NONBLOCK));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

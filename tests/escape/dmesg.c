@@ -13,7 +13,7 @@ static int attack(int argc, char **argv)
 	ESC_TRY("syslog(READ_ALL)", klogctl(3, buf, sizeof(buf)));
 	esc_try_open("/dev/kmsg", O_RDONLY);
 	esc_try_open("/proc/kmsg", O_RDONLY);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

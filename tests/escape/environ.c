@@ -64,7 +64,7 @@ static int attack(int argc, char **argv)
 			scan_pid(e->d_name);
 	closedir(d);
 	esc_append("%d environ files clean, %d unreadable", n_clean, n_denied);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -190,8 +190,11 @@ static inline void esc_begin(const char *what)
 		esc_note_strict((what), _r, errno);                                                \
 	})
 
-/* Ends an attack made of ESC_TRY variants: any success is an escape. */
-static inline __attribute__((noreturn)) void esc_finish(void)
+/*
+ * Ends an attack made of ESC_TRY variants: asserts that every one was
+ * blocked (any success is an escape) and exits with the verdict.
+ */
+static inline __attribute__((noreturn)) void esc_assert_all_blocked(void)
 {
 	struct esc_tally *t = esc_tally();
 

@@ -32,7 +32,7 @@ static int attack(int argc, char **argv)
 	}
 	if (tried == 0 && esc_tally()->hits == 0)
 		esc_blocked("no fd beyond 0-2 to fchdir through; marker not reachable");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

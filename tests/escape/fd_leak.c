@@ -37,7 +37,7 @@ static int attack(int argc, char **argv)
 	closedir(d);
 	if (esc_tally()->hits == 0)
 		esc_blocked("fds 3..1023 all closed, /proc/self/fd lists only 0-2");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

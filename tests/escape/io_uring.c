@@ -24,7 +24,7 @@ static int attack(int argc, char **argv)
 		close(fd);
 	}
 	ESC_TRY("io_uring_enter(bad fd)", syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

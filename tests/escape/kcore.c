@@ -23,7 +23,7 @@ static int attack(int argc, char **argv)
 	try_read("/proc/kcore");
 	try_read("/proc/kpagecount");
 	try_read("/proc/kpageflags");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

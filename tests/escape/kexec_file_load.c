@@ -18,7 +18,7 @@ static int attack(int argc, char **argv)
 			       (unsigned long)KEXEC_FILE_NO_INITRAMFS));
 	ESC_TRY_STRICT("kexec_file_load(unload)", syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
 							  (unsigned long)KEXEC_FILE_UNLOAD));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -15,7 +15,7 @@ static int attack(int argc, char **argv)
 	ESC_TRY_STRICT("kexec_load(crash, 0 segments)",
 		       syscall(SYS_kexec_load, 0UL, 0UL, NULL,
 			       (unsigned long)(KEXEC_ARCH_DEFAULT | KEXEC_ON_CRASH)));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -18,7 +18,7 @@ static int attack(int argc, char **argv)
 		syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "vmsb:session"));
 	ESC_TRY("keyctl(DESCRIBE, @s)",
 		syscall(SYS_keyctl, KEYCTL_DESCRIBE, KEY_SPEC_SESSION_KEYRING, buf, sizeof(buf)));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -35,5 +35,5 @@ int main(int argc, char **argv)
 		}
 	}
 	esc_append("host processes: checked by the runner");
-	esc_finish();
+	esc_assert_all_blocked();
 }

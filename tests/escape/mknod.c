@@ -24,7 +24,7 @@ static int attack(int argc, char **argv)
 	try_node("/tmp/vmsb-sda", S_IFBLK, 8, 0);
 	try_node("/tmp/vmsb-vda", S_IFBLK, 253, 0);
 	try_node("/dev/shm/vmsb-mem", S_IFCHR, 1, 1);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -26,7 +26,7 @@ static int attack(int argc, char **argv)
 	try_clear("mount_setattr(/tmp, clear NOSUID|NODEV)", "/tmp",
 		  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	esc_check_ro_held("mount_setattr");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

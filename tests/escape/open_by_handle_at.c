@@ -56,7 +56,7 @@ static int attack(int argc, char **argv)
 	try_mount_fd("/usr");
 	if (access(ESC_RO_DIR, F_OK) == 0)
 		try_mount_fd(ESC_RO_DIR);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

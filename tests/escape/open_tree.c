@@ -34,7 +34,7 @@ static int attack(int argc, char **argv)
 		syscall(SYS_move_mount, AT_FDCWD, "/ro", AT_FDCWD, dir, 0));
 	ESC_TRY("move_mount(/proc -> /tmp/vmsb-tree)",
 		syscall(SYS_move_mount, AT_FDCWD, "/proc", AT_FDCWD, dir, 0));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -25,7 +25,7 @@ static int attack(int argc, char **argv)
 		     syscall(SYS_perf_event_open, &attr, -1, 0, -1, 0));
 	if (fd >= 0)
 		close(fd);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -13,7 +13,7 @@ static int attack(int argc, char **argv)
 	ESC_TRY("pivot_root(., .)", syscall(SYS_pivot_root, ".", "."));
 	ESC_TRY("pivot_root(/tmp, /tmp/vmsb-old)",
 		syscall(SYS_pivot_root, "/tmp", "/tmp/vmsb-old"));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

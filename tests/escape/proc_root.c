@@ -49,7 +49,7 @@ static int attack(int argc, char **argv)
 		if (e->d_name[0] >= '2' && e->d_name[0] <= '9')
 			try_pid(e->d_name, argv[1]);
 	closedir(d);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -30,7 +30,7 @@ static int attack(int argc, char **argv)
 	(void)argv;
 	ESC_TRY_STRICT("process_vm_readv(1)", process_vm_readv(1, &l, 1, &r, 1, 0));
 	ESC_TRY_STRICT("process_vm_writev(1, address 1)", process_vm_writev(1, &l, 1, &bad, 1, 0));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

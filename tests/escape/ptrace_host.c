@@ -57,7 +57,7 @@ static int attack(int argc, char **argv)
 				   (int)pid);
 		attack_pid(pid, i == 1);
 	}
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

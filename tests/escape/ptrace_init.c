@@ -14,7 +14,7 @@ static int attack(int argc, char **argv)
 	}
 	if (ESC_TRY("ptrace(PTRACE_SEIZE, 1)", ptrace(PTRACE_SEIZE, 1, NULL, NULL)) == 0)
 		ptrace(PTRACE_DETACH, 1, NULL, NULL);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

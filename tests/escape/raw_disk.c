@@ -34,7 +34,7 @@ static int attack(int argc, char **argv)
 		esc_try_open(disks[i], O_RDONLY);
 	scan_dev("/dev");
 	scan_dev("/dev/block");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

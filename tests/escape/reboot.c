@@ -13,7 +13,7 @@ static int attack(int argc, char **argv)
 	(void)argv;
 	ESC_TRY("reboot(CAD_OFF)", syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
 					   LINUX_REBOOT_CMD_CAD_OFF, NULL));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -15,7 +15,7 @@ static int attack(int argc, char **argv)
 	ESC_TRY_STRICT("request_key(user, callout)",
 		       syscall(SYS_request_key, "user", "vmsb:absent", "callout-info",
 			       KEY_SPEC_SESSION_KEYRING));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

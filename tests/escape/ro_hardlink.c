@@ -42,7 +42,7 @@ static int attack(int argc, char **argv)
 	ESC_TRY("link(/ro/file -> /ro/file-link)", link(ESC_RO_FILE, "/ro/file-link"));
 	ESC_TRY("linkat(AT_EMPTY_PATH) into /ro", link_by_fd("/tmp/vmsb-src", "/ro/linked-fd"));
 	esc_check_ro_held("hard links");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -21,7 +21,7 @@ static int attack(int argc, char **argv)
 		syscall(SYS_renameat2, AT_FDCWD, "/tmp/vmsb-mv", AT_FDCWD, ESC_RO_FILE,
 			2 /* RENAME_EXCHANGE */));
 	esc_check_ro_held("renames");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -34,7 +34,7 @@ static int attack(int argc, char **argv)
 	ESC_TRY("mkdir via link to /ro dir", mkdir("/tmp/vmsb-l-dir/mkdir-via-dirlink", 0777));
 	ESC_TRY("unlink via link to /ro dir", unlink("/tmp/vmsb-l-dir/file"));
 	esc_check_ro_held("symlinks");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -23,7 +23,7 @@ static int attack(int argc, char **argv)
 	ESC_TRY("setpriority(-10)", setpriority(PRIO_PROCESS, 0, -10));
 	ESC_TRY("ioprio_set(RT)",
 		syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, (IOPRIO_CLASS_RT << 13) | 0));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -39,7 +39,7 @@ static int attack(int argc, char **argv)
 	closedir(d);
 	if (esc_tally()->log[0] == '\0')
 		esc_blocked("no namespace file could be opened");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

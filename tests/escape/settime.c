@@ -25,7 +25,7 @@ static int attack(int argc, char **argv)
 		tx.modes = ADJ_FREQUENCY; /* the frequency it already has */
 		ESC_TRY("adjtimex(ADJ_FREQUENCY, unchanged)", adjtimex(&tx));
 	}
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

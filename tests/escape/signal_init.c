@@ -55,7 +55,7 @@ static int attack(int argc, char **argv)
 			   r < 0 ? esc_errname(errno) : "");
 	}
 	check_effects(payload);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

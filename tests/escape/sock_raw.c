@@ -23,7 +23,7 @@ static int attack(int argc, char **argv)
 		     socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6));
 	if (fd >= 0)
 		close(fd);
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -40,7 +40,7 @@ static int attack(int argc, char **argv)
 	in6.sin6_addr = (struct in6_addr)IN6ADDR_ANY_INIT;
 	inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
 	try_connect("connect([::ffff:127.0.0.1])", AF_INET6, &in6, sizeof(in6));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

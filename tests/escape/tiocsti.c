@@ -52,7 +52,7 @@ static int attack(int argc, char **argv)
 	}
 	if (ttys == 0)
 		esc_append("no terminal reachable from inside");
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

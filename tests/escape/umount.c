@@ -24,7 +24,7 @@ static int attack(int argc, char **argv)
 		esc_tally()->hits++;
 		esc_append("/proc is gone after the attempts");
 	}
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

@@ -27,7 +27,7 @@ static int attack(int argc, char **argv)
 	(void)argv;
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
 		ESC_TRY(ns[i].name, unshare(ns[i].flag));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)

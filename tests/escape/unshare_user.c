@@ -9,7 +9,7 @@ static int attack(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	ESC_TRY("unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER));
-	esc_finish();
+	esc_assert_all_blocked();
 }
 
 int main(int argc, char **argv)
